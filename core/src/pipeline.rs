@@ -1,0 +1,495 @@
+//! The whole pipeline, top-down: decode → (plan the crop in upright coordinates) → resize
+//! → colour-manage → orient → fit onto the canvas → encode.
+//!
+//! Everything that is per-pixel and order-independent (colour conversion, orientation,
+//! flattening) runs on the small resized image rather than on the full decode; see the
+//! module docs of [`orient`](crate::orient) and [`color`](crate::color) for why that gives
+//! the same avatar.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use crate::bitmap::{Bitmap, PixelLayout};
+use crate::color::{self, SourceProfile};
+use crate::crop::{self, Crop, Fit, Saliency};
+use crate::decode::{self, Decoded, FailOn};
+use crate::encode::{self, EncodeSettings, OutputFormat, PngCompression};
+use crate::error::{Error, Result};
+use crate::limits::Limits;
+use crate::resize::{self, Filter};
+
+/// The largest output side thumbing produces.
+pub const MAX_OUTPUT_SIDE: u32 = 16_384;
+
+/// Everything the pipeline can be told: output sizes, fit and crop, format and quality,
+/// limits. Build it with the chained setters; every setter has a sensible default, so
+/// `Options::new()` makes a 512×512 centre-cropped JPEG at quality 80.
+///
+/// ```
+/// use thumbing::{Crop, Options, OutputFormat};
+/// let options = Options::new().sizes([512, 256, 128]).crop(Crop::Smart).quality(85);
+/// let avatars = options.process(include_bytes!("../../fixtures/landscape_1.jpg"))?;
+/// assert_eq!(avatars.len(), 3);
+/// assert_eq!((avatars[2].width, avatars[2].height), (128, 128));
+/// assert_eq!(avatars[0].format, OutputFormat::Jpeg);
+/// # Ok::<(), thumbing::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Options {
+    sizes: Vec<(u32, u32)>,
+    fit: Fit,
+    crop: Crop,
+    filter: Filter,
+    format: OutputFormat,
+    quality: u8,
+    progressive: bool,
+    png_compression: PngCompression,
+    background: [u8; 3],
+    limits: Limits,
+    fail_on: FailOn,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            sizes: vec![(512, 512)],
+            fit: Fit::Cover,
+            crop: Crop::Centre,
+            filter: Filter::Lanczos3,
+            format: OutputFormat::Jpeg,
+            quality: 80,
+            progressive: false,
+            png_compression: PngCompression::Balanced,
+            background: [255, 255, 255],
+            limits: Limits::default(),
+            fail_on: FailOn::Truncated,
+        }
+    }
+}
+
+/// One encoded output image.
+///
+/// ```
+/// let out = thumbing::Options::new().size(64).process(include_bytes!("../../fixtures/gray.png"))?;
+/// assert_eq!(out[0].width, 64);
+/// assert!(out[0].data.starts_with(&[0xFF, 0xD8]));
+/// # Ok::<(), thumbing::Error>(())
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct Avatar {
+    /// The encoded file.
+    pub data: Vec<u8>,
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+    /// The format of `data`.
+    pub format: OutputFormat,
+}
+
+impl std::fmt::Debug for Avatar {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Avatar")
+            .field("width", &self.width)
+            .field("height", &self.height)
+            .field("format", &self.format)
+            .field("bytes", &self.data.len())
+            .finish()
+    }
+}
+
+impl Options {
+    /// The defaults: one 512×512 cover crop, centred, Lanczos3, JPEG quality 80.
+    ///
+    /// ```
+    /// assert_eq!(thumbing::Options::new(), thumbing::Options::default());
+    /// ```
+    pub fn new() -> Options {
+        Options::default()
+    }
+
+    /// One square output of `size` × `size` pixels.
+    ///
+    /// ```
+    /// let o = thumbing::Options::new().size(256);
+    /// assert_eq!(o.output_sizes(), &[(256, 256)]);
+    /// ```
+    pub fn size(self, size: u32) -> Options {
+        self.sizes([size])
+    }
+
+    /// Several square outputs from one decode, in the given order.
+    ///
+    /// ```
+    /// let o = thumbing::Options::new().sizes([512, 128]);
+    /// assert_eq!(o.output_sizes(), &[(512, 512), (128, 128)]);
+    /// ```
+    pub fn sizes(mut self, sizes: impl IntoIterator<Item = u32>) -> Options {
+        self.sizes = sizes.into_iter().map(|s| (s, s)).collect();
+        self
+    }
+
+    /// Outputs of arbitrary width × height boxes (for non-square thumbnails).
+    ///
+    /// ```
+    /// let o = thumbing::Options::new().boxes([(640, 360)]);
+    /// assert_eq!(o.output_sizes(), &[(640, 360)]);
+    /// ```
+    pub fn boxes(mut self, boxes: impl IntoIterator<Item = (u32, u32)>) -> Options {
+        self.sizes = boxes.into_iter().collect();
+        self
+    }
+
+    /// The requested output boxes, as (width, height).
+    ///
+    /// ```
+    /// assert_eq!(thumbing::Options::new().output_sizes(), &[(512, 512)]);
+    /// ```
+    pub fn output_sizes(&self) -> &[(u32, u32)] {
+        &self.sizes
+    }
+
+    /// How the image fits the box (default [`Fit::Cover`]).
+    ///
+    /// ```
+    /// let o = thumbing::Options::new().fit(thumbing::Fit::Inside);
+    /// # let _ = o;
+    /// ```
+    pub fn fit(mut self, fit: Fit) -> Options {
+        self.fit = fit;
+        self
+    }
+
+    /// Where a cover crop is placed (default [`Crop::Centre`]).
+    ///
+    /// ```
+    /// let o = thumbing::Options::new().crop(thumbing::Crop::Focal { x: 0.5, y: 0.3 });
+    /// # let _ = o;
+    /// ```
+    pub fn crop(mut self, crop: Crop) -> Options {
+        self.crop = crop;
+        self
+    }
+
+    /// The resampling filter (default [`Filter::Lanczos3`]).
+    ///
+    /// ```
+    /// let o = thumbing::Options::new().filter(thumbing::Filter::Mitchell);
+    /// # let _ = o;
+    /// ```
+    pub fn filter(mut self, filter: Filter) -> Options {
+        self.filter = filter;
+        self
+    }
+
+    /// The output format (default [`OutputFormat::Jpeg`]).
+    ///
+    /// ```
+    /// let o = thumbing::Options::new().format(thumbing::OutputFormat::WebP);
+    /// # let _ = o;
+    /// ```
+    pub fn format(mut self, format: OutputFormat) -> Options {
+        self.format = format;
+        self
+    }
+
+    /// JPEG quality, 1–100 (default 80). Below 90, chroma is subsampled 4:2:0.
+    ///
+    /// ```
+    /// let o = thumbing::Options::new().quality(90);
+    /// # let _ = o;
+    /// ```
+    pub fn quality(mut self, quality: u8) -> Options {
+        self.quality = quality;
+        self
+    }
+
+    /// Progressive JPEG output (default off: baseline decodes fastest for small images).
+    ///
+    /// ```
+    /// let o = thumbing::Options::new().progressive(true);
+    /// # let _ = o;
+    /// ```
+    pub fn progressive(mut self, progressive: bool) -> Options {
+        self.progressive = progressive;
+        self
+    }
+
+    /// PNG compression effort (default [`PngCompression::Balanced`]).
+    ///
+    /// ```
+    /// let o = thumbing::Options::new().png_compression(thumbing::PngCompression::Fast);
+    /// # let _ = o;
+    /// ```
+    pub fn png_compression(mut self, level: PngCompression) -> Options {
+        self.png_compression = level;
+        self
+    }
+
+    /// The colour that transparent areas are flattened onto for JPEG output, and that
+    /// [`Fit::Contain`] pads with (default white).
+    ///
+    /// ```
+    /// let o = thumbing::Options::new().background([0, 0, 0]);
+    /// # let _ = o;
+    /// ```
+    pub fn background(mut self, rgb: [u8; 3]) -> Options {
+        self.background = rgb;
+        self
+    }
+
+    /// Input limits (default [`Limits::default`]).
+    ///
+    /// ```
+    /// let o = thumbing::Options::new().limits(thumbing::Limits::default().with_max_pixels(50_000_000));
+    /// # let _ = o;
+    /// ```
+    pub fn limits(mut self, limits: Limits) -> Options {
+        self.limits = limits;
+        self
+    }
+
+    /// Shorthand for replacing only the pixel limit.
+    ///
+    /// ```
+    /// let o = thumbing::Options::new().max_pixels(24_000_000);
+    /// # let _ = o;
+    /// ```
+    pub fn max_pixels(mut self, max_pixels: u64) -> Options {
+        self.limits.max_pixels = max_pixels;
+        self
+    }
+
+    /// Shorthand for replacing only the input-size limit.
+    ///
+    /// ```
+    /// let o = thumbing::Options::new().max_input_bytes(10 << 20);
+    /// # let _ = o;
+    /// ```
+    pub fn max_input_bytes(mut self, max_input_bytes: usize) -> Options {
+        self.limits.max_input_bytes = max_input_bytes;
+        self
+    }
+
+    /// How damaged input is treated (default [`FailOn::Truncated`]: as an error).
+    ///
+    /// ```
+    /// let o = thumbing::Options::new().fail_on(thumbing::FailOn::Never);
+    /// # let _ = o;
+    /// ```
+    pub fn fail_on(mut self, fail_on: FailOn) -> Options {
+        self.fail_on = fail_on;
+        self
+    }
+
+    /// The output format these options produce.
+    ///
+    /// ```
+    /// assert_eq!(thumbing::Options::new().output_format(), thumbing::OutputFormat::Jpeg);
+    /// ```
+    pub fn output_format(&self) -> OutputFormat {
+        self.format
+    }
+
+    /// The limits these options enforce.
+    ///
+    /// ```
+    /// assert_eq!(thumbing::Options::new().input_limits(), thumbing::Limits::default());
+    /// ```
+    pub fn input_limits(&self) -> Limits {
+        self.limits
+    }
+
+    /// Checks the options without touching any image.
+    ///
+    /// ```
+    /// assert!(thumbing::Options::new().validate().is_ok());
+    /// assert!(thumbing::Options::new().quality(0).validate().is_err());
+    /// assert!(thumbing::Options::new().sizes([]).validate().is_err());
+    /// ```
+    pub fn validate(&self) -> Result<()> {
+        if self.sizes.is_empty() {
+            return Err(Error::invalid("at least one output size is needed"));
+        }
+        if self.sizes.len() > 32 {
+            return Err(Error::invalid(format!("{} output sizes requested; at most 32 are allowed", self.sizes.len())));
+        }
+        for &(w, h) in &self.sizes {
+            if w == 0 || h == 0 || w > MAX_OUTPUT_SIDE || h > MAX_OUTPUT_SIDE {
+                return Err(Error::invalid(format!(
+                    "output size {w}x{h} is out of range: each side must be 1..={MAX_OUTPUT_SIDE}"
+                )));
+            }
+        }
+        if !(1..=100).contains(&self.quality) {
+            return Err(Error::invalid(format!("quality {} is out of range 1..=100", self.quality)));
+        }
+        if let Crop::Focal { x, y } = self.crop
+            && !((0.0..=1.0).contains(&x) && (0.0..=1.0).contains(&y))
+        {
+            return Err(Error::invalid(format!("focal point ({x}, {y}) must lie within 0..=1 on both axes")));
+        }
+        if self.limits.max_pixels == 0 || self.limits.max_input_bytes == 0 {
+            return Err(Error::invalid("limits must be greater than zero"));
+        }
+        Ok(())
+    }
+
+    /// Runs the pipeline and encodes one [`Avatar`] per requested size, decoding once.
+    ///
+    /// ```
+    /// let out = thumbing::Options::new().size(100).process(include_bytes!("../../fixtures/landscape_6.jpg"))?;
+    /// assert_eq!((out[0].width, out[0].height), (100, 100));
+    /// # Ok::<(), thumbing::Error>(())
+    /// ```
+    pub fn process(&self, bytes: &[u8]) -> Result<Vec<Avatar>> {
+        let settings = EncodeSettings {
+            quality: self.quality,
+            progressive: self.progressive,
+            png_compression: self.png_compression,
+        };
+        self.render(bytes)?
+            .into_iter()
+            .map(|image| {
+                let data = encode::encode(&image, self.format, &settings)?;
+                Ok(Avatar { data, width: image.width, height: image.height, format: self.format })
+            })
+            .collect()
+    }
+
+    /// Runs the pipeline up to, but not including, encoding: the final sRGB pixels of each
+    /// size (for previews, or to hand to another encoder). With JPEG as the output format
+    /// alpha is already flattened, so these are exactly the pixels the encoder receives.
+    ///
+    /// ```
+    /// let px = thumbing::Options::new().size(32).render(include_bytes!("../../fixtures/gray.png"))?;
+    /// assert_eq!(px[0].layout, thumbing::PixelLayout::Gray);
+    /// # Ok::<(), thumbing::Error>(())
+    /// ```
+    pub fn render(&self, bytes: &[u8]) -> Result<Vec<Bitmap>> {
+        self.validate()?;
+        let decoded = decode_guarded(bytes, &self.limits, self.fail_on)?;
+        let profile = decoded.icc.as_deref().and_then(SourceProfile::parse);
+        let orientation = decoded.orientation;
+        let source = &decoded.bitmap;
+        let (up_w, up_h) = orientation.upright_size(source.width, source.height);
+
+        // Content analysis for smart crops is done once, on a small upright copy.
+        let mut saliency: Option<Option<Saliency>> = None;
+        let mut analyse = || -> Option<Saliency> {
+            saliency
+                .get_or_insert_with(|| {
+                    let scale = (256.0 / f64::from(source.width.max(source.height))).min(1.0);
+                    let (tw, th) = (
+                        ((f64::from(source.width) * scale).round() as u32).max(1),
+                        ((f64::from(source.height) * scale).round() as u32).max(1),
+                    );
+                    let full = (0.0, 0.0, f64::from(source.width), f64::from(source.height));
+                    let thumb = resize::resize(source, full, tw, th, Filter::Bilinear).ok()?;
+                    Saliency::from_thumbnail(&orientation.apply(color::to_srgb(thumb, profile.as_ref())))
+                })
+                .clone()
+        };
+
+        let mut outputs = Vec::with_capacity(self.sizes.len());
+        for &(box_w, box_h) in &self.sizes {
+            let plan = crop::plan(up_w, up_h, box_w, box_h, self.fit, self.crop, &mut analyse);
+            let window = orientation.source_rect(plan.window, f64::from(source.width), f64::from(source.height));
+            let (rw, rh) = orientation.upright_size(plan.resized.0, plan.resized.1);
+            let resized = resize::resize(source, window, rw, rh, self.filter)?;
+            let upright = orientation.apply(color::to_srgb(resized, profile.as_ref()));
+            let placed = place_on_canvas(upright, plan.canvas, plan.offset, self.background);
+            outputs.push(if self.format.supports_alpha() { placed } else { flatten(placed, self.background) });
+        }
+        Ok(outputs)
+    }
+}
+
+/// Decodes, turning any panic inside a third-party decoder into a [`Error::Corrupt`]: a
+/// hostile file must never take the process down.
+fn decode_guarded(bytes: &[u8], limits: &Limits, fail_on: FailOn) -> Result<Decoded> {
+    catch_unwind(AssertUnwindSafe(|| decode::decode(bytes, limits, fail_on)))
+        .unwrap_or_else(|_| Err(Error::Corrupt("the decoder failed on malformed data".into())))
+}
+
+/// Pads `image` to `canvas` with the background colour (for [`Fit::Contain`]).
+fn place_on_canvas(image: Bitmap, canvas: (u32, u32), offset: (u32, u32), background: [u8; 3]) -> Bitmap {
+    if (image.width, image.height) == canvas {
+        return image;
+    }
+    let image = if image.layout.is_gray() && !(background[0] == background[1] && background[1] == background[2]) {
+        image.to_rgba()
+    } else {
+        image
+    };
+    let c = image.layout.channels();
+    let fill: Vec<u8> = match image.layout {
+        PixelLayout::Gray => vec![background[0]],
+        PixelLayout::GrayAlpha => vec![background[0], 255],
+        PixelLayout::Rgb => background.to_vec(),
+        _ => vec![background[0], background[1], background[2], 255],
+    };
+    let (cw, ch) = (canvas.0 as usize, canvas.1 as usize);
+    let mut data: Vec<u8> = fill.iter().copied().cycle().take(cw * ch * c).collect();
+    let (ox, oy) = (offset.0 as usize, offset.1 as usize);
+    let row = image.width as usize * c;
+    for (y, src) in image.data.chunks_exact(row).enumerate() {
+        let start = ((oy + y) * cw + ox) * c;
+        data[start..start + row].copy_from_slice(src);
+    }
+    Bitmap { width: canvas.0, height: canvas.1, layout: image.layout, data }
+}
+
+/// Composites straight alpha over an opaque background. Gray stays gray when the
+/// background is a gray.
+fn flatten(image: Bitmap, background: [u8; 3]) -> Bitmap {
+    let blend = |v: u8, bg: u8, a: u8| -> u8 {
+        let (v, bg, a) = (u32::from(v), u32::from(bg), u32::from(a));
+        ((v * a + bg * (255 - a) + 127) / 255) as u8
+    };
+    let gray_bg = background[0] == background[1] && background[1] == background[2];
+    let (layout, data) = match image.layout {
+        PixelLayout::Gray | PixelLayout::Rgb | PixelLayout::Cmyk => return image,
+        PixelLayout::GrayAlpha if gray_bg => {
+            (PixelLayout::Gray, image.data.chunks_exact(2).map(|p| blend(p[0], background[0], p[1])).collect())
+        }
+        PixelLayout::GrayAlpha => (
+            PixelLayout::Rgb,
+            image.data.chunks_exact(2).flat_map(|p| [0, 1, 2].map(|i| blend(p[0], background[i], p[1]))).collect(),
+        ),
+        PixelLayout::Rgba => (
+            PixelLayout::Rgb,
+            image.data.chunks_exact(4).flat_map(|p| [0, 1, 2].map(|i| blend(p[i], background[i], p[3]))).collect(),
+        ),
+    };
+    Bitmap { width: image.width, height: image.height, layout, data }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flatten_onto_white() {
+        let img = Bitmap::new(2, 1, PixelLayout::Rgba, vec![0, 0, 0, 0, 10, 20, 30, 255]).unwrap();
+        let flat = flatten(img, [255, 255, 255]);
+        assert_eq!(flat.layout, PixelLayout::Rgb);
+        assert_eq!(flat.data, vec![255, 255, 255, 10, 20, 30]);
+        let gray = Bitmap::new(1, 1, PixelLayout::GrayAlpha, vec![0, 128]).unwrap();
+        assert_eq!(flatten(gray, [255, 255, 255]).data, vec![127]);
+    }
+
+    #[test]
+    fn canvas_padding() {
+        let img = Bitmap::new(2, 1, PixelLayout::Rgb, vec![1; 6]).unwrap();
+        let out = place_on_canvas(img, (2, 3), (0, 1), [9, 9, 9]);
+        assert_eq!(out.data, vec![9, 9, 9, 9, 9, 9, 1, 1, 1, 1, 1, 1, 9, 9, 9, 9, 9, 9]);
+    }
+
+    #[test]
+    fn invalid_options_are_reported_before_decoding() {
+        let err = Options::new().size(0).process(b"garbage").unwrap_err();
+        assert!(matches!(err, Error::InvalidOptions(_)), "{err}");
+        let err = Options::new().crop(Crop::Focal { x: 1.5, y: 0.0 }).process(b"x").unwrap_err();
+        assert!(matches!(err, Error::InvalidOptions(_)), "{err}");
+    }
+}
