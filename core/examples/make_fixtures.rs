@@ -43,6 +43,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         enc.encode(&stored.data, stored.width as u16, stored.height as u16, jpeg_encoder::ColorType::Rgb)?;
         std::fs::write(out.join(format!("landscape_{value}.jpg")), jpeg)?;
     }
+    // A lossless WebP copy, 150x100.
+    let webp =
+        Options::new().fit(Fit::Inside).boxes([(150, 150)]).format(thumbing::OutputFormat::WebP).process(&photo)?;
+    std::fs::write(out.join("landscape.webp"), &webp[0].data)?;
     // A 64x48 8-bit gray gradient.
     let (w, h) = (64u32, 48u32);
     let gray: Vec<u8> = (0..w * h).map(|i| ((i % w) * 255 / (w - 1)) as u8).collect();

@@ -227,8 +227,10 @@ mod tests {
     fn focal_point_is_clamped_inside() {
         let p = plan(1000, 500, 100, 100, Fit::Cover, Crop::Focal { x: 1.0, y: 0.5 }, || None);
         assert_eq!(p.window, (500.0, 0.0, 500.0, 500.0));
-        let p = plan(1000, 500, 100, 100, Fit::Cover, Crop::Focal { x: 0.3, y: 0.5 }, || None);
-        assert_eq!(p.window, (50.0, 0.0, 500.0, 500.0));
+        let p = plan(1000, 500, 100, 100, Fit::Cover, Crop::Focal { x: 0.25, y: 0.5 }, || None);
+        assert_eq!(p.window, (0.0, 0.0, 500.0, 500.0));
+        let p = plan(1000, 500, 100, 100, Fit::Cover, Crop::Focal { x: 0.375, y: 0.5 }, || None);
+        assert_eq!(p.window, (125.0, 0.0, 500.0, 500.0));
     }
 
     #[test]

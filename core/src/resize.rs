@@ -3,8 +3,10 @@
 //! Images with alpha are resampled premultiplied, so transparent pixels don't bleed dark
 //! fringes into the edges.
 
-use fast_image_resize::images::{Image, ImageRef};
-use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
+use fast_image_resize::PixelTrait;
+use fast_image_resize::images::{TypedImage, TypedImageRef};
+use fast_image_resize::pixels::{U8, U8x2, U8x3, U8x4};
+use fast_image_resize::{FilterType, ResizeAlg, ResizeOptions, Resizer};
 
 use crate::bitmap::{Bitmap, PixelLayout};
 use crate::error::{Error, Result};
@@ -60,15 +62,6 @@ impl Filter {
     }
 }
 
-fn pixel_type(layout: PixelLayout) -> PixelType {
-    match layout {
-        PixelLayout::Gray => PixelType::U8,
-        PixelLayout::GrayAlpha => PixelType::U8x2,
-        PixelLayout::Rgb => PixelType::U8x3,
-        PixelLayout::Rgba | PixelLayout::Cmyk => PixelType::U8x4,
-    }
-}
-
 /// Resamples the fractional `window` (left, top, width, height) of `src` to `out_w` × `out_h`.
 pub(crate) fn resize(
     src: &Bitmap,
@@ -77,18 +70,35 @@ pub(crate) fn resize(
     out_h: u32,
     filter: Filter,
 ) -> Result<Bitmap> {
-    let pt = pixel_type(src.layout);
-    let src_view =
-        ImageRef::new(src.width, src.height, &src.data, pt).map_err(|e| Error::Encode(format!("resize input: {e}")))?;
-    let mut dst = Image::new(out_w, out_h, pt);
     let (l, t, w, h) = window;
     let options = ResizeOptions::new()
         .resize_alg(filter.alg())
         .crop(l, t, w, h)
         // CMYK's fourth channel is black ink, not alpha.
         .use_alpha(src.layout.has_alpha());
-    Resizer::new().resize(&src_view, &mut dst, &options).map_err(|e| Error::Encode(format!("resize failed: {e}")))?;
-    Ok(Bitmap { width: out_w, height: out_h, layout: src.layout, data: dst.into_vec() })
+    let mut out = vec![0u8; out_w as usize * out_h as usize * src.layout.channels()];
+    // Only the four pixel types thumbing uses are instantiated: the resizer's generic entry
+    // point would compile its kernels for every pixel type it knows.
+    match src.layout {
+        PixelLayout::Gray => resize_typed::<U8>(src, &mut out, out_w, out_h, &options)?,
+        PixelLayout::GrayAlpha => resize_typed::<U8x2>(src, &mut out, out_w, out_h, &options)?,
+        PixelLayout::Rgb => resize_typed::<U8x3>(src, &mut out, out_w, out_h, &options)?,
+        PixelLayout::Rgba | PixelLayout::Cmyk => resize_typed::<U8x4>(src, &mut out, out_w, out_h, &options)?,
+    }
+    Ok(Bitmap { width: out_w, height: out_h, layout: src.layout, data: out })
+}
+
+fn resize_typed<P: PixelTrait>(
+    src: &Bitmap,
+    out: &mut [u8],
+    out_w: u32,
+    out_h: u32,
+    options: &ResizeOptions,
+) -> Result<()> {
+    let failed = |e: &dyn std::fmt::Display| Error::Encode(format!("resize failed: {e}"));
+    let src_view = TypedImageRef::<P>::from_buffer(src.width, src.height, &src.data).map_err(|e| failed(&e))?;
+    let mut dst = TypedImage::<P>::from_buffer(out_w, out_h, out).map_err(|e| failed(&e))?;
+    Resizer::new().resize_typed(&src_view, &mut dst, options).map_err(|e| failed(&e))
 }
 
 #[cfg(test)]

@@ -173,7 +173,7 @@ fn decode_zune(bytes: &[u8], header: &JpegHeader<'_>, fail_on: FailOn) -> Result
         .set_max_width(header.width as usize)
         .set_max_height(header.height as usize);
     let mut decoder = JpegDecoder::new_with_options(ZCursor::new(bytes), options);
-    decoder.decode_headers().map_err(|e| corrupt(e))?;
+    decoder.decode_headers().map_err(corrupt)?;
     let input = decoder.input_colorspace().ok_or_else(|| corrupt("headers were not decoded"))?;
     let (out, layout) = match input {
         ColorSpace::Luma => (ColorSpace::Luma, PixelLayout::Gray),
@@ -184,7 +184,7 @@ fn decode_zune(bytes: &[u8], header: &JpegHeader<'_>, fail_on: FailOn) -> Result
         }
     };
     decoder.set_options(options.jpeg_set_out_colorspace(out));
-    let mut data = decoder.decode().map_err(|e| corrupt(e))?;
+    let mut data = decoder.decode().map_err(corrupt)?;
     let (w, h) = decoder.dimensions().map(|(w, h)| (w as u32, h as u32)).ok_or_else(|| corrupt("no dimensions"))?;
     if layout == PixelLayout::Cmyk {
         cmyk_to_ink(&mut data, input == ColorSpace::YCCK);

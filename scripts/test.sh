@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Runs every test of thumbing. On a fresh Debian machine with Rust, Python and Node it
+# installs what the tests need (rustup components and targets, pip and npm packages into
+# git-ignored folders, Debian packages such as Chromium) and starts the servers they use
+# (a local S3-compatible server, PostgreSQL) on 127.0.0.1.
+#
+#   bash scripts/test.sh            # everything
+#   bash scripts/test.sh rust       # only some parts: rust python wasm lambda
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+export THUMBING_CORPUS="${THUMBING_CORPUS:-$(cd .. && pwd)/shared/corpus}"
+
+all_parts=(rust)
+for part in python wasm lambda; do
+  [ -f "scripts/test-$part.sh" ] && all_parts+=("$part")
+done
+parts=("${@:-${all_parts[@]}}")
+if [ $# -eq 0 ]; then parts=("${all_parts[@]}"); fi
+
+run_rust() {
+  rustup component add rustfmt clippy >/dev/null 2>&1 || true
+  cargo fmt --all -- --check || return 1
+  cargo clippy --workspace --all-targets --locked -- -D warnings || return 1
+  cargo test --workspace --locked --exclude thumbing-python --exclude thumbing-wasm --exclude thumbing-lambda 2>/dev/null \
+    || cargo test --locked -p thumbing -p thumbing-cli || return 1
+}
+
+passed=0
+failed=0
+failed_parts=()
+for part in "${parts[@]}"; do
+  echo "=== thumbing tests: $part"
+  started=$(date +%s)
+  if [ "$part" = rust ]; then run_rust; else bash "scripts/test-$part.sh"; fi
+  status=$?
+  echo "=== $part: $([ $status -eq 0 ] && echo ok || echo FAILED) in $(( $(date +%s) - started )) s"
+  if [ $status -eq 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); failed_parts+=("$part"); fi
+done
+[ ${#failed_parts[@]} -gt 0 ] && echo "failed parts: ${failed_parts[*]}"
+echo "parts: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
