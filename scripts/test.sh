@@ -5,25 +5,25 @@
 # (a local S3-compatible server, PostgreSQL) on 127.0.0.1.
 #
 #   bash scripts/test.sh            # everything
-#   bash scripts/test.sh rust       # only some parts: rust python wasm lambda
+#   bash scripts/test.sh rust       # only some parts: rust benches python wasm lambda
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 export THUMBING_CORPUS="${THUMBING_CORPUS:-$(cd .. && pwd)/shared/corpus}"
 
 all_parts=(rust)
-for part in python wasm lambda; do
+for part in benches python wasm lambda; do
   [ -f "scripts/test-$part.sh" ] && all_parts+=("$part")
 done
 parts=("${@:-${all_parts[@]}}")
 if [ $# -eq 0 ]; then parts=("${all_parts[@]}"); fi
 
+# The core library and the command-line tool; every other part has its own script.
 run_rust() {
   rustup component add rustfmt clippy >/dev/null 2>&1 || true
   cargo fmt --all -- --check || return 1
-  cargo clippy --workspace --all-targets --locked -- -D warnings || return 1
-  cargo test --workspace --locked --exclude thumbing-python --exclude thumbing-wasm --exclude thumbing-lambda 2>/dev/null \
-    || cargo test --locked -p thumbing -p thumbing-cli || return 1
+  cargo clippy --locked -p thumbing -p thumbing-cli --all-targets -- -D warnings || return 1
+  cargo test --locked --no-fail-fast -p thumbing -p thumbing-cli || return 1
 }
 
 passed=0
