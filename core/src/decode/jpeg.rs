@@ -223,6 +223,16 @@ fn ycbcr_to_rgb(y: u8, cb: u8, cr: u8) -> [u8; 3] {
 }
 
 /// Lossless (SOF3) and 12-bit frames, which zune-jpeg does not decode.
+#[cfg(not(feature = "jpeg-extended"))]
+fn decode_fallback(_bytes: &[u8], header: &JpegHeader<'_>) -> Result<Bitmap> {
+    let what = if header.kind == FrameKind::Lossless { "lossless" } else { "12-bit" };
+    Err(Error::UnsupportedFormat(format!(
+        "{what} JPEG: this build of thumbing leaves out the `jpeg-extended` feature that decodes it"
+    )))
+}
+
+/// Lossless (SOF3) and 12-bit frames, which zune-jpeg does not decode.
+#[cfg(feature = "jpeg-extended")]
 fn decode_fallback(bytes: &[u8], header: &JpegHeader<'_>) -> Result<Bitmap> {
     use jpeg_decoder::PixelFormat;
     let mut decoder = jpeg_decoder::Decoder::new(bytes);
