@@ -6,6 +6,7 @@ use image_webp::{DecodingError, WebPDecoder};
 
 use super::{ColorModel, Decoded, FailOn, ImageFormat, ImageInfo};
 use crate::bitmap::{Bitmap, PixelLayout};
+use crate::color::MAX_ICC_BYTES;
 use crate::error::{Error, Result};
 use crate::limits::Limits;
 use crate::orient::Orientation;
@@ -21,7 +22,12 @@ fn map_err(e: DecodingError) -> Error {
 }
 
 fn open(bytes: &[u8]) -> Result<WebPDecoder<Cursor<&[u8]>>> {
-    WebPDecoder::new(Cursor::new(bytes)).map_err(map_err)
+    let mut decoder = WebPDecoder::new(Cursor::new(bytes)).map_err(map_err)?;
+    // The decoder's memory limit applies to metadata chunks (ICC, EXIF, XMP), which it
+    // allocates at their *declared* length before reading them. No chunk can be longer than
+    // the file: without this, a 30-byte file declaring a 4 GiB ICCP chunk allocates 4 GiB.
+    decoder.set_memory_limit(bytes.len().min(MAX_ICC_BYTES));
+    Ok(decoder)
 }
 
 pub(super) fn probe(bytes: &[u8]) -> Result<ImageInfo> {
@@ -43,10 +49,8 @@ pub(super) fn probe(bytes: &[u8]) -> Result<ImageInfo> {
     })
 }
 
-pub(super) fn decode(bytes: &[u8], info: &ImageInfo, limits: &Limits, _fail_on: FailOn) -> Result<Decoded> {
+pub(super) fn decode(bytes: &[u8], info: &ImageInfo, _limits: &Limits, _fail_on: FailOn) -> Result<Decoded> {
     let mut decoder = open(bytes)?;
-    let budget = (info.width as usize).saturating_mul(info.height as usize).saturating_mul(8);
-    decoder.set_memory_limit(budget.saturating_add(limits.max_input_bytes));
     let icc = decoder.icc_profile().ok().flatten();
     let size = decoder.output_buffer_size().ok_or_else(|| Error::TooLarge("WebP output buffer overflows".into()))?;
     let mut data = vec![0u8; size];
