@@ -316,14 +316,14 @@ fn jpeg_many_scans(base: &[u8], scans: usize) -> Vec<u8> {
 /// Everything `hostile.rs` feeds to the pipeline.
 pub fn cases() -> Vec<Case> {
     use thumbing::ErrorKind::{Corrupt, TooLarge, UnsupportedFormat};
-    let mut cases = Vec::new();
-
     // Extreme aspect ratios at the format's largest side.
-    cases.push(case("png 1x65535", png_gray(1, 65535), Expect::Avatar));
-    cases.push(case("png 65535x1", png_gray(65535, 1), Expect::Avatar));
-    cases.push(case("jpeg 1x65535", jpeg_gray(1, 65535, false, &[]), Expect::Avatar));
-    cases.push(case("jpeg 65535x1", jpeg_gray(65535, 1, false, &[]), Expect::Avatar));
-    cases.push(case("progressive jpeg 65535x1", jpeg_gray(65535, 1, true, &[]), Expect::Avatar));
+    let mut cases = vec![
+        case("png 1x65535", png_gray(1, 65535), Expect::Avatar),
+        case("png 65535x1", png_gray(65535, 1), Expect::Avatar),
+        case("jpeg 1x65535", jpeg_gray(1, 65535, false, &[]), Expect::Avatar),
+        case("jpeg 65535x1", jpeg_gray(65535, 1, false, &[]), Expect::Avatar),
+        case("progressive jpeg 65535x1", jpeg_gray(65535, 1, true, &[]), Expect::Avatar),
+    ];
 
     // Zero width or height, per format.
     let small_png = png_gray(4, 4);
