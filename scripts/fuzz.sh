@@ -12,7 +12,7 @@
 # (both git-ignored); seeds are copied from fixtures/ and the shared test corpus
 # ($THUMBING_CORPUS) into fuzz/seeds/<target>/ at every run.
 #
-# Environment: THUMBING_FUZZ_FLAGS adds libFuzzer flags (e.g. "-jobs=2 -workers=2");
+# Environment: THUMBING_FUZZ_FLAGS adds libFuzzer flags (e.g. "-dict=..." or "-seed=1");
 # THUMBING_FUZZ_RUSTFLAGS adds rustc flags (e.g. "-Zsanitizer=address" on a nightly toolchain).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -159,7 +159,9 @@ case "$what" in
     ;;
 esac
 for t in "${targets[@]}"; do mkdir -p "fuzz/artifacts/$t" "fuzz/regressions/$t"; done
-build
+# THUMBING_FUZZ_NO_BUILD=1: the targets are built already (scripts/test-fuzz.sh lints in
+# parallel, and a second cargo would wait for its lock on the target folder).
+[ "${THUMBING_FUZZ_NO_BUILD:-}" = 1 ] || build
 failed=()
 for t in "${targets[@]}"; do
   if [ "${1:-}" = replay ]; then

@@ -13,6 +13,19 @@ cd "$(dirname "$0")/.."
 seconds="${THUMBING_FUZZ_SECONDS:-30}"
 
 rustup component add rustfmt clippy >/dev/null 2>&1 || true
-bash scripts/fuzz.sh lint
-bash scripts/fuzz.sh replay all
-bash scripts/fuzz.sh all "$seconds"
+bash scripts/fuzz.sh build
+# Lint on the second core while the (single-threaded) fuzzer runs on the first.
+mkdir -p fuzz/artifacts
+bash scripts/fuzz.sh lint >fuzz/artifacts/lint.log 2>&1 &
+lint_pid=$!
+status=0
+THUMBING_FUZZ_NO_BUILD=1 bash scripts/fuzz.sh replay all || status=1
+THUMBING_FUZZ_NO_BUILD=1 bash scripts/fuzz.sh all "$seconds" || status=1
+if wait "$lint_pid"; then
+  echo "--- fuzz crate: rustfmt and clippy ok"
+else
+  cat fuzz/artifacts/lint.log
+  echo "--- fuzz crate: rustfmt or clippy FAILED"
+  status=1
+fi
+exit $status
