@@ -8,7 +8,7 @@ mod common;
 use std::cell::Cell;
 use std::time::{Duration, Instant};
 
-use common::hostile::{Expect, cases, png_gray};
+use common::hostile::{Expect, cases, gif_frame, png_gray, png_with_size, webp_lossless, webp_with_vp8x};
 use thumbing::{Fit, Options};
 
 /// Not a performance assertion (the project has none): a hang-catcher far above any case's
@@ -94,4 +94,24 @@ fn extreme_aspect_ratios_fit_every_box() {
         }
     }
     assert_eq!(PANICS.with(Cell::get), 0, "a panic was caught by the decoder guard");
+}
+
+/// `probe` applies no limits: it must report what a bomb declares, for every format, so that
+/// a caller can show it, while decoding rejects it as too large. The fuzzer found a WebP
+/// whose canvas image-webp refused outright, which `probe` reported as an error.
+#[test]
+fn probe_reports_a_bombs_declared_size() {
+    let bombs = [
+        (png_with_size(&png_gray(16, 16), 100_000, 100_000), (100_000, 100_000)),
+        (gif_frame(65535, 65535, 0, 0, 1, 1), (65535, 65535)),
+        (webp_with_vp8x(&webp_lossless(16, 16), 1 << 24, 1 << 24), (1 << 24, 1 << 24)),
+        // The fuzzer's input: a VP8X header and the start of a VP8 frame, 31 bytes.
+        (b"RIFF\xb8L\x02\0WEBPVP8X 8\xb3\x02\0RW\x06\x9d\x01*\0\x04%\xff".to_vec(), (0x002a_019d + 1, 0x0025_0400 + 1)),
+    ];
+    for (bytes, (w, h)) in bombs {
+        let info = thumbing::probe(&bytes).unwrap_or_else(|e| panic!("probe of a {w}x{h} bomb: {e}"));
+        assert_eq!((info.width, info.height), (w, h));
+        let err = thumbing::avatar(&bytes, 64).unwrap_err();
+        assert_eq!(err.kind(), thumbing::ErrorKind::TooLarge, "{w}x{h}: {err}");
+    }
 }

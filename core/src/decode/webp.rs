@@ -30,8 +30,37 @@ fn open(bytes: &[u8]) -> Result<WebPDecoder<Cursor<&[u8]>>> {
     Ok(decoder)
 }
 
+/// The declared canvas of an extended (VP8X) file, read from its header alone.
+///
+/// image-webp refuses a canvas whose pixel count overflows its arithmetic before it reads
+/// anything else, but `probe` applies no limits and reports a bomb's declared size, as it
+/// does for the other formats; decoding then rejects it as [`Error::TooLarge`].
+fn vp8x_canvas(bytes: &[u8]) -> Option<ImageInfo> {
+    // "VP8X", chunk size, flags, 3 reserved bytes, canvas width - 1 and height - 1 (24 bits).
+    let vp8x = bytes.get(12..30).filter(|h| h.starts_with(b"VP8X"))?;
+    let flags = vp8x[8];
+    let width = 1 + u32::from_le_bytes([vp8x[12], vp8x[13], vp8x[14], 0]);
+    let height = 1 + u32::from_le_bytes([vp8x[15], vp8x[16], vp8x[17], 0]);
+    Some(ImageInfo {
+        format: ImageFormat::WebP,
+        width,
+        height,
+        orientation: Orientation::Normal,
+        has_alpha: flags & 0x10 != 0,
+        color_model: ColorModel::Rgb,
+        has_icc: flags & 0x20 != 0,
+        bit_depth: 8,
+        animated: flags & 0x02 != 0,
+        progressive: false,
+    })
+}
+
 pub(super) fn probe(bytes: &[u8]) -> Result<ImageInfo> {
-    let mut decoder = open(bytes)?;
+    let mut decoder = match open(bytes) {
+        Ok(decoder) => decoder,
+        Err(Error::TooLarge(why)) => return vp8x_canvas(bytes).ok_or(Error::TooLarge(why)),
+        Err(e) => return Err(e),
+    };
     let (width, height) = decoder.dimensions();
     let has_icc = decoder.icc_profile().ok().flatten().is_some();
     let orientation = decoder.exif_metadata().ok().flatten().map(|e| Orientation::from_exif(&e)).unwrap_or_default();
