@@ -60,6 +60,9 @@ done
     || { echo "moto_server did not answer on $endpoint" >&2; cat "$log_dir/moto.log" >&2; exit 1; }
 echo "moto_server $MOTO_VERSION listening on $endpoint (pid $moto_pid)"
 
+step "cargo clippy -D warnings (thumbing-lambda)"
+cargo clippy --locked -p thumbing-lambda --all-targets -- -D warnings
+
 step "cargo test -p thumbing-lambda"
 # Unit, integration and doc tests. The caller's AWS profile or endpoint must not leak in.
 env -u AWS_PROFILE -u AWS_ENDPOINT_URL -u AWS_ENDPOINT_URL_S3 \

@@ -46,7 +46,8 @@ bash "$root/bindings-wasm/build.sh"
 log "build the native CLI (the parity reference)"
 (cd "$root" && cargo build --release -p thumbing-cli)
 
-log "cargo test -p thumbing-wasm"
+log "cargo clippy -D warnings, cargo test -p thumbing-wasm"
+(cd "$root" && cargo clippy --locked -p thumbing-wasm --all-targets -- -D warnings)
 (cd "$root" && cargo test -p thumbing-wasm)
 
 log "npm ci (test dependencies)"
