@@ -165,6 +165,32 @@ export function sha256(bytes) {
   return createHash("sha256").update(bytes).digest("hex");
 }
 
+/**
+ * Whether `bytes` is a lossless (SOF3) or 12-bit JPEG: thumbing decodes those with its
+ * `jpeg-extended` feature, which the WebAssembly build leaves out (bindings-wasm/README.md,
+ * "Size"). Walks the marker segments up to the first frame header.
+ */
+export function needsJpegExtended(bytes) {
+  if (bytes[0] !== 0xff || bytes[1] !== 0xd8) return false;
+  let pos = 2;
+  while (pos + 4 < bytes.length) {
+    if (bytes[pos] !== 0xff) return false;
+    const marker = bytes[pos + 1];
+    if (marker === 0xff) {
+      pos += 1;
+    } else if (marker === 0x01 || (marker >= 0xd0 && marker <= 0xd8)) {
+      pos += 2;
+    } else if (marker === 0xd9 || marker === 0xda) {
+      return false;
+    } else if (marker >= 0xc0 && marker <= 0xc3) {
+      return marker === 0xc3 || bytes[pos + 4] !== 8;
+    } else {
+      pos += 2 + ((bytes[pos + 2] << 8) | bytes[pos + 3]);
+    }
+  }
+  return false;
+}
+
 /** A path relative to the corpus or the repository, for messages. */
 export function shortName(file) {
   for (const base of [corpusDir, repoRoot]) {
