@@ -12,12 +12,13 @@
 //! rejected from its header, allocating less than `REJECTION` bytes).
 
 mod common;
+#[path = "common/counting.rs"]
+mod counting;
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use common::{corpus, fixture, manifest};
+use counting::peak_during;
 use thumbing::{ErrorKind, Limits, Options};
 
 /// Decoded pixels plus the decoders' working copies: a progressive JPEG keeps every DCT
@@ -31,55 +32,6 @@ const BYTES_PER_INPUT_BYTE: usize = 2;
 const FIXED: usize = 16 << 20;
 /// What rejecting an image from its header may allocate: a message and a copied header.
 const REJECTION: usize = 1 << 20;
-
-/// Counts live heap bytes and their peak.
-struct Counting;
-
-static LIVE: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let p = unsafe { System.alloc(layout) };
-        if !p.is_null() {
-            let now = LIVE.fetch_add(layout.size(), Ordering::SeqCst) + layout.size();
-            PEAK.fetch_max(now, Ordering::SeqCst);
-        }
-        p
-    }
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        let p = unsafe { System.alloc_zeroed(layout) };
-        if !p.is_null() {
-            let now = LIVE.fetch_add(layout.size(), Ordering::SeqCst) + layout.size();
-            PEAK.fetch_max(now, Ordering::SeqCst);
-        }
-        p
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) };
-        LIVE.fetch_sub(layout.size(), Ordering::SeqCst);
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let p = unsafe { System.realloc(ptr, layout, new_size) };
-        if !p.is_null() {
-            // Count the larger of the two sizes while both may exist, as a copy would need.
-            let now = LIVE.fetch_add(new_size, Ordering::SeqCst) + new_size;
-            PEAK.fetch_max(now, Ordering::SeqCst);
-            LIVE.fetch_sub(layout.size(), Ordering::SeqCst);
-        }
-        p
-    }
-}
-
-#[global_allocator]
-static ALLOCATOR: Counting = Counting;
-
-fn peak_during<T>(f: impl FnOnce() -> T) -> (T, usize) {
-    let base = LIVE.load(Ordering::SeqCst);
-    PEAK.store(base, Ordering::SeqCst);
-    let result = f();
-    (result, PEAK.load(Ordering::SeqCst).saturating_sub(base))
-}
 
 /// The pixels the pipeline may need for `bytes`: the declared size when within the limits.
 fn declared_pixels(bytes: &[u8], limits: &Limits) -> usize {
