@@ -31,3 +31,4 @@ new ThumbingStack(app, config.stackName, {
   description: "thumbing: avatars from user uploads (S3, Lambda, HTTP API, Cognito, SNS, CloudFront)",
   env: config.account !== undefined || config.region !== undefined ? { account: config.account, region: config.region } : undefined,
 });
+app.synth();

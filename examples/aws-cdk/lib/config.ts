@@ -233,7 +233,7 @@ export function readConfig(
     } catch {
       url = undefined;
     }
-    const exact = url !== undefined && url.origin === origin.replace(/\/$/, "") && url.pathname === "/" && !url.search;
+    const exact = url !== undefined && !origin.includes("*") && url.origin === origin.replace(/\/$/, "") && url.pathname === "/" && !url.search;
     if (!url || !exact) {
       problems.push(`${name("allowedOrigins")}: ${JSON.stringify(origin)} is not an origin such as https://app.example.com (no path, no wildcard)`);
     } else if (url.protocol !== "https:" && !(url.protocol === "http:" && LOCAL_HOSTS.has(url.hostname))) {
