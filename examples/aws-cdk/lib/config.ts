@@ -224,7 +224,7 @@ export function readConfig(
   const processZip = zip("processZip", PROCESS_BUILD_COMMAND);
   const uploadUrlZip = zip("uploadUrlZip", UPLOAD_URL_BUILD_COMMAND);
 
-  const originsRaw = get("allowedOrigins") ?? "http://localhost:8000,http://127.0.0.1:8000";
+  const originsRaw = get("allowedOrigins") ?? "http://localhost:8080,http://127.0.0.1:8080";
   const allowedOrigins: string[] = [];
   for (const origin of list(originsRaw)) {
     let url: URL | undefined;

@@ -36,7 +36,7 @@ describe("settings", () => {
   test("defaults", () => {
     const c = configOf();
     assert.equal(c.stackName, "Thumbing");
-    assert.deepEqual(c.allowedOrigins, ["http://localhost:8000", "http://127.0.0.1:8000"]);
+    assert.deepEqual(c.allowedOrigins, ["http://localhost:8080", "http://127.0.0.1:8080"]);
     assert.deepEqual([c.uploadPrefix, c.outputPrefix], ["", "avatars/"]);
     assert.deepEqual(c.allowedExtensions, ["jpg", "jpeg", "png", "webp", "gif"]);
     assert.deepEqual([c.maxUploadBytes, c.uploadUrlTtlSeconds, c.uploadRetentionDays], [10485760, 300, 7]);

@@ -83,7 +83,7 @@ describe("default settings", () => {
       {
         AllowedHeaders: ["*"],
         AllowedMethods: ["POST", "PUT"],
-        AllowedOrigins: ["http://localhost:8000", "http://127.0.0.1:8000"],
+        AllowedOrigins: ["http://localhost:8080", "http://127.0.0.1:8080"],
         ExposedHeaders: ["ETag"],
         MaxAge: 3000,
       },
@@ -224,7 +224,7 @@ describe("default settings", () => {
       MAX_UPLOAD_BYTES: "10485760",
       UPLOAD_URL_TTL_SECONDS: "300",
       ALLOWED_EXTENSIONS: "jpg,jpeg,png,webp,gif",
-      ALLOWED_ORIGINS: "http://localhost:8000,http://127.0.0.1:8000",
+      ALLOWED_ORIGINS: "http://localhost:8080,http://127.0.0.1:8080",
     });
   });
 
@@ -284,7 +284,7 @@ describe("default settings", () => {
     assert.deepEqual(api.Properties.CorsConfiguration, {
       AllowHeaders: ["authorization", "content-type"],
       AllowMethods: ["POST", "OPTIONS"],
-      AllowOrigins: ["http://localhost:8000", "http://127.0.0.1:8000"],
+      AllowOrigins: ["http://localhost:8080", "http://127.0.0.1:8080"],
       MaxAge: 3600,
     });
   });
