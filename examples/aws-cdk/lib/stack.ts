@@ -47,6 +47,7 @@ export class ThumbingStack extends cdk.Stack {
   readonly topic: sns.Topic;
   readonly api: apigw.HttpApi;
   readonly distribution: cloudfront.Distribution;
+  readonly serviceAccessPolicy: iam.ManagedPolicy;
 
   constructor(scope: Construct, id: string, props: ThumbingStackProps) {
     super(scope, id, props);
@@ -97,6 +98,7 @@ export class ThumbingStack extends cdk.Stack {
     this.uploadUrlFunction = this.createUploadUrlFunction(config);
     this.api = this.createApi(config, userPool);
     this.distribution = this.createDistribution(config);
+    this.serviceAccessPolicy = this.createServiceAccessPolicy(config);
 
     const cdnDomain = config.customDomain?.domainName ?? this.distribution.distributionDomainName;
     const outputs: Record<string, [string, string]> = {
@@ -112,6 +114,7 @@ export class ThumbingStack extends cdk.Stack {
       UserPoolClientId: [userPool.clientId, "Cognito app client (the token audience)"],
       OidcIssuer: [userPool.issuer, "issuer of the tokens the API accepts"],
       AvatarTopicArn: [this.topic.topicArn, "SNS topic told about every new avatar"],
+      AvatarServicePolicyArn: [this.serviceAccessPolicy.managedPolicyArn, "attach to the identity the avatar service runs as"],
     };
     for (const [id, [value, description]] of Object.entries(outputs)) {
       new cdk.CfnOutput(this, id, { value, description });
@@ -151,30 +154,7 @@ export class ThumbingStack extends cdk.Stack {
       }),
     });
 
-    // Least privilege: read (and tag rejected) uploads under the upload folder; read and write
-    // avatars under the output folder. ListBucket on the assets bucket makes a HEAD of an avatar
-    // that does not exist yet answer 404 rather than 403, which the function's retry check needs.
-    fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        sid: "ReadAndTagUploads",
-        actions: ["s3:GetObject", "s3:GetObjectTagging", "s3:PutObjectTagging"],
-        resources: [this.uploadsBucket.arnForObjects(`${config.uploadPrefix}*`)],
-      }),
-    );
-    fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        sid: "WriteAvatars",
-        actions: ["s3:GetObject", "s3:PutObject"],
-        resources: [this.assetsBucket.arnForObjects(`${config.outputPrefix}*`)],
-      }),
-    );
-    fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        sid: "TellMissingAvatarsFromForbidden",
-        actions: ["s3:ListBucket"],
-        resources: [this.assetsBucket.bucketArn],
-      }),
-    );
+    for (const statement of this.processStatements(config)) fn.addToRolePolicy(statement);
 
     // One notification per extension: S3 filters take one prefix and one suffix each.
     for (const ext of config.allowedExtensions) {
@@ -253,15 +233,7 @@ export class ThumbingStack extends cdk.Stack {
         removalPolicy: cdk.RemovalPolicy.DESTROY,
       }),
     });
-    // A presigned POST is signed with the function's credentials: it may only ever create
-    // objects under the upload folder.
-    fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        sid: "PresignUploads",
-        actions: ["s3:PutObject"],
-        resources: [this.uploadsBucket.arnForObjects(`${config.uploadPrefix}*`)],
-      }),
-    );
+    fn.addToRolePolicy(this.presignStatement(config));
     return fn;
   }
 
@@ -293,6 +265,57 @@ export class ThumbingStack extends cdk.Stack {
     const stage = api.defaultStage?.node.defaultChild as apigw.CfnStage | undefined;
     stage?.addPropertyOverride("DefaultRouteSettings", { ThrottlingBurstLimit: 50, ThrottlingRateLimit: 20 });
     return api;
+  }
+
+  /**
+   * What the avatar service (examples/avatar-service) needs when it runs against this stack:
+   * it signs upload forms, and in S3 mode also runs the processing handler after an upload and
+   * serves avatars from the assets bucket. Not attached to anything: the user attaches it to
+   * the role or user the service runs as.
+   */
+  private createServiceAccessPolicy(config: ThumbingConfig): iam.ManagedPolicy {
+    return new iam.ManagedPolicy(this, "AvatarServicePolicy", {
+      description: "thumbing avatar service: upload forms, processing and serving for this stack's buckets",
+      statements: [this.presignStatement(config), ...this.processStatements(config)],
+    });
+  }
+
+  /**
+   * Least privilege for processing: read (and tag rejected) uploads under the upload folder;
+   * read and write avatars under the output folder. ListBucket on the assets bucket makes a
+   * HEAD of an avatar that does not exist yet answer 404 rather than 403, which the handler's
+   * check for retried events needs.
+   */
+  private processStatements(config: ThumbingConfig): iam.PolicyStatement[] {
+    return [
+      new iam.PolicyStatement({
+        sid: "ReadAndTagUploads",
+        actions: ["s3:GetObject", "s3:GetObjectTagging", "s3:PutObjectTagging"],
+        resources: [this.uploadsBucket.arnForObjects(`${config.uploadPrefix}*`)],
+      }),
+      new iam.PolicyStatement({
+        sid: "WriteAvatars",
+        actions: ["s3:GetObject", "s3:PutObject"],
+        resources: [this.assetsBucket.arnForObjects(`${config.outputPrefix}*`)],
+      }),
+      new iam.PolicyStatement({
+        sid: "TellMissingAvatarsFromForbidden",
+        actions: ["s3:ListBucket"],
+        resources: [this.assetsBucket.bucketArn],
+      }),
+    ];
+  }
+
+  /**
+   * A presigned POST is signed with the signer's credentials: it may only ever create objects
+   * under the upload folder.
+   */
+  private presignStatement(config: ThumbingConfig): iam.PolicyStatement {
+    return new iam.PolicyStatement({
+      sid: "PresignUploads",
+      actions: ["s3:PutObject"],
+      resources: [this.uploadsBucket.arnForObjects(`${config.uploadPrefix}*`)],
+    });
   }
 
   private createDistribution(config: ThumbingConfig): cloudfront.Distribution {

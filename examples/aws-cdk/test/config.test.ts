@@ -30,6 +30,24 @@ function rejects(values: Record<string, string>, setting: string, text: RegExp):
   assert.match(problems[0], text);
 }
 
+/** Runs the compiled app as the CDK CLI would (output into CDK_OUTDIR), with only `env` set. */
+function runApp(env: Record<string, string>): { status: number | null; stderr: string; files: Record<string, string> } {
+  const app = path.join(__dirname, "..", "bin", "thumbing.js");
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "thumbing-cdk-out-"));
+  try {
+    const run = spawnSync(process.execPath, [app], {
+      encoding: "utf8",
+      env: { PATH: process.env.PATH, CDK_OUTDIR: outdir, ...env },
+    });
+    const files = Object.fromEntries(
+      fs.readdirSync(outdir).filter((f) => f.endsWith(".json")).map((f) => [f, fs.readFileSync(path.join(outdir, f), "utf8")]),
+    );
+    return { status: run.status, stderr: run.stderr, files };
+  } finally {
+    fs.rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
 const CERT = "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d";
 
 describe("settings", () => {
@@ -194,49 +212,27 @@ describe("invalid settings", () => {
   });
 
   test("the app prints every problem and exits with status 1", () => {
-    const app = path.join(__dirname, "..", "bin", "thumbing.js");
-    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "thumbing-cdk-out-"));
-    try {
-      const run = spawnSync(process.execPath, [app], {
-        encoding: "utf8",
-        env: {
-          PATH: process.env.PATH,
-          CDK_OUTDIR: outdir,
-          THUMBING_ALLOWED_ORIGINS: "http://example.com",
-          THUMBING_PROCESS_ZIP: "/nonexistent/process.zip",
-          THUMBING_UPLOAD_URL_ZIP: fixtureZips().uploadUrlZip,
-        },
-      });
-      assert.equal(run.status, 1, run.stderr);
-      assert.match(run.stderr, /^invalid thumbing deployment settings:/);
-      assert.match(run.stderr, /allowedOrigins \(THUMBING_ALLOWED_ORIGINS\)/);
-      assert.match(run.stderr, /bash lambda\/build\.sh arm64/);
-      assert.deepEqual(fs.readdirSync(outdir), [], "nothing is synthesized");
-    } finally {
-      fs.rmSync(outdir, { recursive: true, force: true });
-    }
+    const run = runApp({
+      THUMBING_ALLOWED_ORIGINS: "http://example.com",
+      THUMBING_PROCESS_ZIP: "/nonexistent/process.zip",
+      THUMBING_UPLOAD_URL_ZIP: fixtureZips().uploadUrlZip,
+    });
+    assert.equal(run.status, 1, run.stderr);
+    assert.match(run.stderr, /^invalid thumbing deployment settings:/);
+    assert.match(run.stderr, /allowedOrigins \(THUMBING_ALLOWED_ORIGINS\)/);
+    assert.match(run.stderr, /bash lambda\/build\.sh arm64/);
+    assert.deepEqual(Object.keys(run.files), [], "nothing is synthesized");
   });
 
   test("the app synthesizes the stack with valid settings", () => {
-    const app = path.join(__dirname, "..", "bin", "thumbing.js");
-    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "thumbing-cdk-out-"));
-    try {
-      const run = spawnSync(process.execPath, [app], {
-        encoding: "utf8",
-        env: {
-          PATH: process.env.PATH,
-          CDK_OUTDIR: outdir,
-          THUMBING_STACK_NAME: "AvatarsTest",
-          THUMBING_PROCESS_ZIP: fixtureZips().processZip,
-          THUMBING_UPLOAD_URL_ZIP: fixtureZips().uploadUrlZip,
-        },
-      });
-      assert.equal(run.status, 0, run.stderr);
-      const template = JSON.parse(fs.readFileSync(path.join(outdir, "AvatarsTest.template.json"), "utf8"));
-      const functions = Object.values(template.Resources).filter((r: any) => r.Properties?.Runtime === "provided.al2023");
-      assert.equal(functions.length, 2);
-    } finally {
-      fs.rmSync(outdir, { recursive: true, force: true });
-    }
+    const run = runApp({
+      THUMBING_STACK_NAME: "AvatarsTest",
+      THUMBING_PROCESS_ZIP: fixtureZips().processZip,
+      THUMBING_UPLOAD_URL_ZIP: fixtureZips().uploadUrlZip,
+    });
+    assert.equal(run.status, 0, run.stderr);
+    const template = JSON.parse(run.files["AvatarsTest.template.json"]);
+    const functions = Object.values(template.Resources).filter((r: any) => r.Properties?.Runtime === "provided.al2023");
+    assert.equal(functions.length, 2);
   });
 });

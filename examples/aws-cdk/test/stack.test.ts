@@ -54,6 +54,17 @@ describe("default settings", () => {
   const processFn = functionId(template, "ProcessFunction");
   const uploadFn = functionId(template, "UploadUrlFunction");
   const resources = template.toJSON().Resources;
+  const presignStatement = { Sid: "PresignUploads", Effect: "Allow", Action: "s3:PutObject", Resource: objectsOf(uploads, "/*") };
+  const processStatements = [
+    {
+      Sid: "ReadAndTagUploads",
+      Effect: "Allow",
+      Action: ["s3:GetObject", "s3:GetObjectTagging", "s3:PutObjectTagging"],
+      Resource: objectsOf(uploads, "/*"),
+    },
+    { Sid: "WriteAvatars", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject"], Resource: objectsOf(assets, "/avatars/*") },
+    { Sid: "TellMissingAvatarsFromForbidden", Effect: "Allow", Action: "s3:ListBucket", Resource: { "Fn::GetAtt": [assets, "Arn"] } },
+  ];
 
   test("both buckets block public access, are encrypted and refuse plain HTTP", () => {
     for (const id of [uploads, assets]) {
@@ -193,28 +204,11 @@ describe("default settings", () => {
   });
 
   test("the process function reads uploads and writes avatars under the output folder only", () => {
-    const statements = statementsOf(template, processFn);
-    assert.deepEqual(statements, [
-      {
-        Sid: "ReadAndTagUploads",
-        Effect: "Allow",
-        Action: ["s3:GetObject", "s3:GetObjectTagging", "s3:PutObjectTagging"],
-        Resource: objectsOf(uploads, "/*"),
-      },
-      { Sid: "WriteAvatars", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject"], Resource: objectsOf(assets, "/avatars/*") },
-      {
-        Sid: "TellMissingAvatarsFromForbidden",
-        Effect: "Allow",
-        Action: "s3:ListBucket",
-        Resource: { "Fn::GetAtt": [assets, "Arn"] },
-      },
-    ]);
+    assert.deepEqual(statementsOf(template, processFn), processStatements);
   });
 
   test("the upload-URL function may only create objects in the uploads bucket", () => {
-    assert.deepEqual(statementsOf(template, uploadFn), [
-      { Sid: "PresignUploads", Effect: "Allow", Action: "s3:PutObject", Resource: objectsOf(uploads, "/*") },
-    ]);
+    assert.deepEqual(statementsOf(template, uploadFn), [presignStatement]);
     const props = resources[uploadFn].Properties;
     assert.equal(props.Runtime, "provided.al2023");
     assert.deepEqual(props.Architectures, ["arm64"]);
@@ -226,6 +220,13 @@ describe("default settings", () => {
       ALLOWED_EXTENSIONS: "jpg,jpeg,png,webp,gif",
       ALLOWED_ORIGINS: "http://localhost:8080,http://127.0.0.1:8080",
     });
+  });
+
+  test("the avatar service's policy covers the two folders and is attached to nothing", () => {
+    const [policyId, policy] = only(template, "AWS::IAM::ManagedPolicy");
+    assert.deepEqual(policy.Properties.PolicyDocument.Statement, [presignStatement, ...processStatements]);
+    for (const key of ["Roles", "Users", "Groups"]) assert.equal(policy.Properties[key], undefined);
+    assert.deepEqual(template.toJSON().Outputs.AvatarServicePolicyArn.Value, { Ref: policyId });
   });
 
   test("new avatars are published to the SNS topic, without a subscription by default", () => {
@@ -312,6 +313,7 @@ describe("default settings", () => {
       "UserPoolClientId",
       "OidcIssuer",
       "AvatarTopicArn",
+      "AvatarServicePolicyArn",
     ]) {
       assert.ok(outputs[name], `output ${name} is missing`);
     }
