@@ -279,7 +279,7 @@ describe("default settings", () => {
     assert.deepEqual(integration.Properties.IntegrationUri, { "Fn::GetAtt": [uploadFn, "Arn"] });
   });
 
-  test("the API answers CORS preflights for the configured origins", () => {
+  test("the API answers CORS preflights for the configured origins and is throttled", () => {
     const [, api] = only(template, "AWS::ApiGatewayV2::Api");
     assert.equal(api.Properties.ProtocolType, "HTTP");
     assert.deepEqual(api.Properties.CorsConfiguration, {
@@ -288,6 +288,9 @@ describe("default settings", () => {
       AllowOrigins: ["http://localhost:8080", "http://127.0.0.1:8080"],
       MaxAge: 3600,
     });
+    const [, stage] = only(template, "AWS::ApiGatewayV2::Stage");
+    assert.equal(stage.Properties.StageName, "$default");
+    assert.deepEqual(stage.Properties.DefaultRouteSettings, { ThrottlingBurstLimit: 50, ThrottlingRateLimit: 20 });
   });
 
   test("avatars and the user pool outlive the stack; raw uploads and logs do not", () => {
