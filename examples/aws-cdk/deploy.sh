@@ -46,22 +46,4 @@ log "cdk deploy"
 npx cdk deploy --no-notices --outputs-file cdk-outputs.json "$@"
 
 # The outputs as the avatar service's settings (examples/avatar-service/README.md).
-node - <<'JS'
-const fs = require("node:fs");
-const all = JSON.parse(fs.readFileSync("cdk-outputs.json", "utf8"));
-const [stack, o] = Object.entries(all)[0];
-const region = o.OidcIssuer.split("/")[2].split(".")[1];
-const lines = [
-  `# The ${stack} stack, for the avatar service (source this file before starting it).`,
-  `export AWS_REGION=${region}`,
-  `export USER_POOL_ID=${o.UserPoolId}`,
-  `export CLIENT_ID=${o.UserPoolClientId}`,
-  `export STORAGE=s3`,
-  `export UPLOADS_BUCKET=${o.UploadsBucketName}`,
-  `export ASSETS_BUCKET=${o.AssetsBucketName}`,
-  `# Upload URLs from the API (POST with a Cognito access token): ${o.UploadUrlEndpoint}`,
-  `# Avatars through CloudFront: ${o.AvatarBaseUrl}<sub>.jpg`,
-];
-fs.writeFileSync("avatar-service.env", lines.join("\n") + "\n");
-console.log(`\nWrote examples/aws-cdk/avatar-service.env:\n\n${lines.join("\n")}`);
-JS
+node dist/bin/service-env.js cdk-outputs.json avatar-service.env
