@@ -8,8 +8,9 @@
 # examples/aws-cdk/.venv. Then it runs:
 #   1. tsc                      (type check and build, strict)
 #   2. node --test              (template assertions with aws-cdk-lib/assertions, settings validation)
-#   3. synth, twice             (cdk synth with the default settings; the app with every optional
-#                               feature on) with small fixture zips standing in for the Lambda packages
+#   3. synth, twice             (cdk synth with the default settings, without network; the app
+#                               with every optional feature on), small fixture zips standing in
+#                               for the two Lambda packages
 #   4. cfn-lint                 on both synthesized templates
 set -euo pipefail
 
@@ -53,8 +54,11 @@ node --test --test-reporter=spec dist/test/*.test.js
 log "cdk synth (fixture zips in place of the Rust builds)"
 printf '#!/bin/sh\necho fixture\n' > "$work/bootstrap"
 (cd "$work" && python3 -m zipfile -c process.zip bootstrap && python3 -m zipfile -c upload-url.zip bootstrap)
-# Built just above: skip the `tsc` of cdk.json's app command.
-npx cdk synth --no-notices --quiet --app "node dist/bin/thumbing.js" \
+# Offline for real: in a network namespace of its own (no interfaces but loopback) where the
+# machine allows one. Built just above: skip the `tsc` of cdk.json's app command.
+offline=()
+if unshare -n true 2>/dev/null; then offline=(unshare -n); else echo "(no network namespace here: cdk synth runs with the network)"; fi
+"${offline[@]}" npx cdk synth --no-notices --quiet --app "node dist/bin/thumbing.js" \
   -c "processZip=$work/process.zip" -c "uploadUrlZip=$work/upload-url.zip" -o "$work/default"
 # Every optional feature on, through the THUMBING_* environment variables (the app itself
 # synthesizes into CDK_OUTDIR, as under the CLI).
