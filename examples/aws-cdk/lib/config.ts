@@ -94,6 +94,27 @@ export const UPLOAD_URL_BUILD_COMMAND =
   "cargo lambda build --release --arm64 --output-format zip -p thumbing-avatar-service " +
   "--bin avatar-upload-url --no-default-features --features lambda";
 
+/**
+ * Whether `file` starts like a zip archive and names a `bootstrap` entry (what the
+ * provided.al2023 runtime starts). Reads the file's last 64 KiB: the central directory of a
+ * one-file Lambda package is at its end.
+ */
+function isZipWithBootstrap(file: string): boolean {
+  const fd = fs.openSync(file, "r");
+  try {
+    const size = fs.fstatSync(fd).size;
+    const head = Buffer.alloc(4);
+    fs.readSync(fd, head, 0, 4, 0);
+    if (head.readUInt32LE(0) !== 0x04034b50) return false;
+    const length = Math.min(size, 64 * 1024);
+    const tail = Buffer.alloc(length);
+    fs.readSync(fd, tail, 0, length, size - length);
+    return tail.includes("bootstrap");
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 /** Every setting, in the order the README lists them. */
 export const SETTINGS: Record<string, Setting> = Object.fromEntries(
   (
@@ -218,6 +239,8 @@ export function readConfig(
       );
     } else if (!file.endsWith(".zip")) {
       problems.push(`${name(key)}: ${file} is not a .zip file`);
+    } else if (options.checkFiles !== false && !isZipWithBootstrap(file)) {
+      problems.push(`${name(key)}: ${file} is not a zip archive holding a \`bootstrap\` executable; rebuild it with \`${command}\``);
     }
     return file;
   };

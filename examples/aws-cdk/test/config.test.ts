@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { describe, test } from "node:test";
 
 import { ConfigError, contextThenEnv, defaultZipPaths, envName, readConfig } from "../lib/config";
-import { configOf, fixtureZips } from "./fixtures";
+import { configOf, fixtureZips, writeBootstrapZip } from "./fixtures";
 
 /** The problems reported for these settings; fails when they are accepted. */
 function problemsOf(values: Record<string, string>): string[] {
@@ -113,6 +113,18 @@ describe("invalid settings", () => {
     assert.match(problems[0], /bash lambda\/build\.sh arm64/);
     assert.match(problems[1], /uploadUrlZip/);
     assert.match(problems[1], /cargo lambda build --release --arm64 --output-format zip -p thumbing-avatar-service --bin avatar-upload-url/);
+  });
+
+  test("a zip must be a Lambda package with a bootstrap", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "thumbing-zip-"));
+    try {
+      fs.writeFileSync(path.join(dir, "text.zip"), "not a zip");
+      rejects({ processZip: path.join(dir, "text.zip") }, "processZip", /not a zip archive holding a `bootstrap`/);
+      writeBootstrapZip(path.join(dir, "ok.bin"), "#!/bin/sh\n");
+      rejects({ uploadUrlZip: path.join(dir, "ok.bin") }, "uploadUrlZip", /is not a \.zip file/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test("origins must be https, except for localhost", () => {
