@@ -95,7 +95,7 @@ pub(super) fn decode(bytes: &[u8], info: &ImageInfo, limits: &Limits, fail_on: F
     let icc = reader.info().icc_profile.as_ref().map(|p| p.to_vec());
     let bitmap =
         Bitmap::new(w, h, layout, data).ok_or_else(|| corrupt("decoder returned a buffer of the wrong size"))?;
-    Ok(Decoded { bitmap, icc, orientation: info.orientation })
+    Ok(Decoded { bitmap, icc, orientation: info.orientation, shrink: 1 })
 }
 
 fn map_err(e: png::DecodingError) -> Error {
