@@ -6,8 +6,12 @@
 //! (the common case) and byte by byte otherwise, removing the `0xFF 0x00` stuffing and
 //! stopping at markers.
 
-/// Codes up to this length are decoded with a single look-up.
-const LOOKUP_BITS: u32 = 9;
+/// Codes up to this length are decoded with a single look-up: 11 bits cover nearly every
+/// code, and its magnitude bits, of camera photos.
+const LOOKUP_BITS: u32 = 11;
+
+/// The run [`BitReader::coefficient`] reports for a ZRL symbol (sixteen zeros, no value).
+pub(crate) const ZERO_RUN: i32 = 16;
 
 /// Why the fast decoder gave up on a file. The caller falls back to the general decoder,
 /// which produces the user-facing error (or decodes what the fast path does not cover).
@@ -20,6 +24,11 @@ pub(crate) struct HuffmanTable {
     /// Indexed by the next [`LOOKUP_BITS`] bits: `length << 8 | symbol`, or 0 when the code
     /// is longer than the look-up.
     lookup: Box<[u16; 1 << LOOKUP_BITS]>,
+    /// Indexed the same way: when the code *and* the magnitude bits that follow it fit in the
+    /// look-up, `value << 16 | run << 8 | total length`; else 0. One look-up then decodes a
+    /// whole coefficient (or DC difference). An AC end of block has value 0 and run 0, a run
+    /// of sixteen zeros value 0 and run [`ZERO_RUN`].
+    coefficients: Box<[i32; 1 << LOOKUP_BITS]>,
     /// Largest code of each length (index 1..=16), -1 when there is none.
     max_code: [i32; 18],
     /// Added to a code of a given length to index `values`.
@@ -43,6 +52,7 @@ impl HuffmanTable {
         }
         let mut table = HuffmanTable {
             lookup: Box::new([0; 1 << LOOKUP_BITS]),
+            coefficients: Box::new([0; 1 << LOOKUP_BITS]),
             max_code: [-1; 18],
             value_offset: [0; 17],
             values: [0; 256],
@@ -75,7 +85,40 @@ impl HuffmanTable {
         }
         // Guard for the slow walk: it stops at length 17.
         table.max_code[17] = i32::MAX;
+        for (bits, &entry) in table.lookup.iter().enumerate() {
+            let (length, symbol) = (u32::from(entry >> 8), entry as u8);
+            let (run, size) = (i32::from(symbol >> 4), u32::from(symbol & 15));
+            if entry == 0 || length + size > LOOKUP_BITS {
+                continue;
+            }
+            if size == 0 {
+                // End of block (run 0) and the run of sixteen zeros (run 16); other
+                // end-of-band runs need more bits and take the general path.
+                match symbol {
+                    0x00 => table.coefficients[bits] = length as i32,
+                    0xF0 => table.coefficients[bits] = ZERO_RUN << 8 | length as i32,
+                    _ => {}
+                }
+                continue;
+            }
+            let raw = (bits as u32 >> (LOOKUP_BITS - length - size)) & ((1 << size) - 1);
+            let value = extend(raw, size);
+            table.coefficients[bits] = value << 16 | run << 8 | (length + size) as i32;
+        }
         Ok(table)
+    }
+}
+
+/// T.81 F.2.2.1 EXTEND: an `size`-bit magnitude category value to a signed number.
+#[inline]
+fn extend(raw: u32, size: u32) -> i32 {
+    let v = raw as i32;
+    if size == 0 {
+        0
+    } else if v < 1 << (size - 1) {
+        v - (1 << size) + 1
+    } else {
+        v
     }
 }
 
@@ -194,11 +237,23 @@ impl<'a> BitReader<'a> {
     /// Reads an `n`-bit magnitude category value and sign-extends it (T.81 F.2.2.1 EXTEND).
     #[inline]
     pub fn receive_extend(&mut self, n: u32) -> i32 {
-        if n == 0 {
-            return 0;
+        extend(self.bits(n), n)
+    }
+
+    /// Decodes a whole coefficient (run and value) with one look-up when the table allows:
+    /// returns `(run, value)`, with value 0 for an end of block (run 0) or a run of sixteen
+    /// zeros (run [`ZERO_RUN`]); `None` (nothing consumed) when the general path is needed.
+    #[inline]
+    pub fn coefficient(&mut self, table: &HuffmanTable) -> Option<(usize, i32)> {
+        if self.bits < 16 {
+            self.refill();
         }
-        let v = self.bits(n) as i32;
-        if v < 1 << (n - 1) { v - (1 << n) + 1 } else { v }
+        let entry = table.coefficients[(self.window >> (64 - LOOKUP_BITS)) as usize];
+        if entry == 0 {
+            return None;
+        }
+        self.consume((entry & 0xFF) as u32);
+        Some((((entry >> 8) & 0xFF) as usize, entry >> 16))
     }
 
     /// Decodes one Huffman symbol.
@@ -304,6 +359,19 @@ mod tests {
         let mut r = BitReader::new(&data, 0);
         assert_eq!(r.decode(&table).unwrap(), 15);
         assert_eq!(r.decode(&table).unwrap(), 16);
+    }
+
+    #[test]
+    fn whole_coefficients_in_one_look_up() {
+        // AC symbols: 0x01 (run 0, size 1) as code 0, 0x12 (run 1, size 2) as 10, EOB as 11.
+        let table = HuffmanTable::new(&[1, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], &[0x01, 0x12, 0x00]).unwrap();
+        // 0 1 -> +1; 0 0 -> -1; 10 01 -> run 1, -2; 11 -> EOB.
+        let data = [0b0100_1001, 0b1100_0000];
+        let mut r = BitReader::new(&data, 0);
+        assert_eq!(r.coefficient(&table), Some((0, 1)));
+        assert_eq!(r.coefficient(&table), Some((0, -1)));
+        assert_eq!(r.coefficient(&table), Some((1, -2)));
+        assert_eq!(r.coefficient(&table), Some((0, 0)), "end of block");
     }
 
     #[test]

@@ -134,11 +134,16 @@ pub(crate) fn walk_scan(
 /// The DC difference of T.81 F.2.2.1, added to the predictor.
 #[inline]
 fn decode_dc(reader: &mut BitReader<'_>, table: &HuffmanTable, predictor: &mut i32) -> Result<i32, Unsupported> {
-    let size = reader.decode(table)?;
-    if size > 11 {
-        return Err(Unsupported);
-    }
-    let diff = reader.receive_extend(u32::from(size));
+    let diff = match reader.coefficient(table) {
+        Some((_, diff)) => diff,
+        None => {
+            let size = reader.decode(table)?;
+            if size > 11 {
+                return Err(Unsupported);
+            }
+            reader.receive_extend(u32::from(size))
+        }
+    };
     // Real predictors stay within ±2048; the clamp only keeps hostile data finite.
     *predictor = (*predictor + diff).clamp(-(1 << 16), 1 << 16);
     Ok(*predictor)
@@ -159,6 +164,26 @@ pub(crate) fn decode_sequential_block(
     let mut any_ac = false;
     let mut k = 1;
     while k < 64 {
+        if let Some((run, value)) = reader.coefficient(ac) {
+            if value == 0 {
+                if run == 0 {
+                    break; // end of block
+                }
+                k += 16;
+                continue;
+            }
+            k += run;
+            if k > 63 {
+                return Err(Unsupported);
+            }
+            let slot = scale.slot[k];
+            if slot != NOT_STORED {
+                block[usize::from(slot)] = value;
+                any_ac = true;
+            }
+            k += 1;
+            continue;
+        }
         let rs = reader.decode(ac)?;
         let (run, size) = (usize::from(rs >> 4), u32::from(rs & 15));
         if size == 0 {
@@ -232,21 +257,32 @@ pub(crate) fn ac_first(
     }
     let mut k = band.ss;
     while k <= band.se {
-        let rs = reader.decode(band.table)?;
-        let (run, size) = (u32::from(rs >> 4), u32::from(rs & 15));
-        if size == 0 {
-            if run < 15 {
-                *eob_run = (1 << run) - 1 + reader.bits(run);
-                break;
+        let (run, value) = match reader.coefficient(band.table) {
+            Some((0, 0)) => break, // end of block
+            Some((_, 0)) => {
+                k += 16;
+                continue;
             }
-            k += 16;
-            continue;
-        }
-        k += run as usize;
+            Some(coefficient) => coefficient,
+            None => {
+                let rs = reader.decode(band.table)?;
+                let (run, size) = (u32::from(rs >> 4), u32::from(rs & 15));
+                if size == 0 {
+                    if run < 15 {
+                        *eob_run = (1 << run) - 1 + reader.bits(run);
+                        break;
+                    }
+                    k += 16;
+                    continue;
+                }
+                (run as usize, reader.receive_extend(size))
+            }
+        };
+        k += run;
         if k > band.se {
             return Err(Unsupported);
         }
-        let value = reader.receive_extend(size) << band.al;
+        let value = value << band.al;
         let slot = scale.slot[k];
         if slot != NOT_STORED {
             coefs[usize::from(slot)] = to_i16(value);
@@ -261,28 +297,45 @@ pub(crate) fn ac_first(
 
 /// AC refinement (T.81 G.1.2.3): a correction bit for each coefficient of the band that is
 /// already non-zero, and new coefficients of magnitude `1 << al` placed among the zero ones.
+///
+/// Which coefficients are non-zero so far is kept as a bit mask over zigzag positions (from
+/// `history` when the scale keeps one, else from the stored coefficients), so that blocks in
+/// an end-of-band run only visit their non-zero coefficients.
 pub(crate) fn ac_refine(
     reader: &mut BitReader<'_>,
     band: &AcBand<'_>,
     scale: &Scale,
     eob_run: &mut u32,
     coefs: &mut [i16],
-    mut history: Option<&mut u64>,
+    history: Option<&mut u64>,
 ) -> Result<(), Unsupported> {
     let plus = 1i16 << band.al;
     let minus = -1i16 << band.al;
-    // Whether position k is non-zero so far; if so, reads and applies its correction bit.
-    let refine = |reader: &mut BitReader<'_>, coefs: &mut [i16], history: Option<&u64>, k: usize| -> bool {
-        let slot = scale.slot[k];
-        let nonzero =
-            if slot != NOT_STORED { coefs[usize::from(slot)] != 0 } else { history.is_some_and(|h| h & (1 << k) != 0) };
-        if nonzero && reader.bit() && slot != NOT_STORED {
-            let c = &mut coefs[usize::from(slot)];
-            if *c & plus == 0 {
-                *c = c.saturating_add(if *c >= 0 { plus } else { minus });
+    let band_mask = self::band(band.ss, band.se);
+    let mut nonzero = match history.as_deref() {
+        Some(&h) => h & band_mask,
+        None => {
+            let mut m = 0u64;
+            for k in band.ss..=band.se {
+                let slot = scale.slot[k];
+                if slot != NOT_STORED && coefs[usize::from(slot)] != 0 {
+                    m |= 1 << k;
+                }
+            }
+            m
+        }
+    };
+    // Reads the correction bit of the non-zero coefficient at position k.
+    let correct = |reader: &mut BitReader<'_>, coefs: &mut [i16], k: usize| {
+        if reader.bit() {
+            let slot = scale.slot[k];
+            if slot != NOT_STORED {
+                let c = &mut coefs[usize::from(slot)];
+                if *c & plus == 0 {
+                    *c = c.saturating_add(if *c >= 0 { plus } else { minus });
+                }
             }
         }
-        nonzero
     };
     let mut k = band.ss;
     if *eob_run == 0 {
@@ -300,16 +353,16 @@ pub(crate) fn ac_refine(
                 break;
             }
             while k <= band.se {
-                if !refine(reader, coefs, history.as_deref(), k) {
+                if nonzero & (1 << k) != 0 {
+                    correct(reader, coefs, k);
+                } else {
                     if run == 0 {
                         if value != 0 {
                             let slot = scale.slot[k];
                             if slot != NOT_STORED {
                                 coefs[usize::from(slot)] = value;
                             }
-                            if let Some(h) = history.as_deref_mut() {
-                                *h |= 1 << k;
-                            }
+                            nonzero |= 1 << k;
                         }
                         k += 1;
                         break;
@@ -321,11 +374,17 @@ pub(crate) fn ac_refine(
         }
     }
     if *eob_run > 0 {
-        while k <= band.se {
-            refine(reader, coefs, history.as_deref(), k);
-            k += 1;
+        if k <= band.se {
+            let mut rest = nonzero & self::band(k, band.se);
+            while rest != 0 {
+                correct(reader, coefs, rest.trailing_zeros() as usize);
+                rest &= rest - 1;
+            }
         }
         *eob_run -= 1;
+    }
+    if let Some(h) = history {
+        *h |= nonzero;
     }
     Ok(())
 }
