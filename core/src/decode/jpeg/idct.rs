@@ -32,10 +32,12 @@ const K7: i32 = 799;
 /// `i32` for hostile input.
 const COEF_LIMIT: i32 = 4095;
 
-/// Dequantises one coefficient, clamped to what the transforms can hold.
+/// Dequantises one coefficient, clamped to what the transforms can hold. `coef` is within
+/// the `i16` range and `q` within `u16`, so the product fits in `i32`.
 #[inline]
 pub(crate) fn dequantise(coef: i32, q: i32) -> i32 {
-    coef.saturating_mul(q).clamp(-COEF_LIMIT, COEF_LIMIT)
+    debug_assert!(i32::from(i16::MIN) <= coef && coef <= i32::from(i16::MAX) && (0..=65535).contains(&q));
+    (coef * q).clamp(-COEF_LIMIT, COEF_LIMIT)
 }
 
 #[inline]

@@ -349,15 +349,18 @@ fn write_block(block: &mut [i32; 64], quant: &[i32; 64], any_ac: bool, n: usize,
         idct::fill(value, n, out, stride);
         return;
     }
-    for (c, &q) in block.iter_mut().zip(quant).take(n * n) {
-        *c = idct::dequantise(*c, q);
-    }
     match n {
-        8 => idct::idct8(block, out, stride),
-        4 => idct::idct4(block[..16].try_into().unwrap_or(&[0; 16]), out, stride),
-        2 => idct::idct2(block[..4].try_into().unwrap_or(&[0; 4]), out, stride),
-        _ => out[0] = idct::dc_value(block[0]),
+        8 => idct::idct8(&dequantised::<64>(block, quant), out, stride),
+        4 => idct::idct4(&dequantised::<16>(block, quant), out, stride),
+        2 => idct::idct2(&dequantised::<4>(block, quant), out, stride),
+        _ => out[0] = idct::dc_value(idct::dequantise(block[0], quant[0])),
     }
+}
+
+/// The first `K` coefficients of a block, dequantised.
+#[inline(always)]
+fn dequantised<const K: usize>(block: &[i32; 64], quant: &[i32; 64]) -> [i32; K] {
+    std::array::from_fn(|i| idct::dequantise(block[i], quant[i]))
 }
 
 /// Reads ahead over every scan header of a progressive frame and decides which scans the

@@ -144,8 +144,9 @@ fn decode_dc(reader: &mut BitReader<'_>, table: &HuffmanTable, predictor: &mut i
             reader.receive_extend(u32::from(size))
         }
     };
-    // Real predictors stay within ±2048; the clamp only keeps hostile data finite.
-    *predictor = (*predictor + diff).clamp(-(1 << 16), 1 << 16);
+    // Real predictors stay within ±2048; the clamp keeps hostile data within `i16`, which
+    // dequantisation relies on.
+    *predictor = (*predictor + diff).clamp(i32::from(i16::MIN), i32::from(i16::MAX));
     Ok(*predictor)
 }
 
