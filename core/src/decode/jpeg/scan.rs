@@ -127,6 +127,12 @@ pub(crate) fn walk_scan(
                 }
             }
         }
+        // Data that ran out leaves the rest of the scan to zero padding: stop at the end of
+        // the row instead of walking every remaining block (hostile files can declare
+        // hundreds of megapixels and many scans with almost no data).
+        if reader.overran() {
+            return Err(Unsupported);
+        }
     }
     Ok(())
 }
