@@ -430,8 +430,7 @@ impl Options {
     /// ```
     pub fn render(&self, bytes: &[u8]) -> Result<Vec<Bitmap>> {
         self.validate()?;
-        let info = decode::probe(bytes, &self.limits)?;
-        let decoded = decode_guarded(bytes, &self.limits, self.fail_on, self.shrink_factor(&info))?;
+        let (info, decoded) = decode_guarded(bytes, &self.limits, self.fail_on, |info| self.shrink_factor(info))?;
         let profile = decoded.icc.as_deref().and_then(SourceProfile::parse);
         let orientation = decoded.orientation;
         let source = &decoded.bitmap;
@@ -473,11 +472,21 @@ impl Options {
     }
 }
 
-/// Decodes, turning any panic inside a third-party decoder into a [`Error::Corrupt`]: a
-/// hostile file must never take the process down.
-fn decode_guarded(bytes: &[u8], limits: &Limits, fail_on: FailOn, shrink: u32) -> Result<Decoded> {
-    catch_unwind(AssertUnwindSafe(|| decode::decode(bytes, limits, fail_on, shrink)))
-        .unwrap_or_else(|_| Err(Error::Corrupt("the decoder failed on malformed data".into())))
+/// Probes, then decodes at the reduction `shrink` picks from the headers, turning any panic
+/// inside a third-party header parser or decoder into a [`Error::Corrupt`]: a hostile file
+/// must never take the process down.
+fn decode_guarded(
+    bytes: &[u8],
+    limits: &Limits,
+    fail_on: FailOn,
+    shrink: impl Fn(&ImageInfo) -> u32,
+) -> Result<(ImageInfo, Decoded)> {
+    catch_unwind(AssertUnwindSafe(|| {
+        let info = decode::probe(bytes, limits)?;
+        let decoded = decode::decode(bytes, limits, fail_on, shrink(&info))?;
+        Ok((info, decoded))
+    }))
+    .unwrap_or_else(|_| Err(Error::Corrupt("the decoder failed on malformed data".into())))
 }
 
 /// Maps a fractional window in stored full-size coordinates onto a bitmap decoded at
