@@ -10,6 +10,11 @@ use moxcms::{ColorProfile, DataColorSpace, Layout, TransformOptions};
 
 use crate::bitmap::{Bitmap, PixelLayout};
 
+/// The largest ICC profile thumbing reads (real ones are a few kilobytes, rarely 1 MB). The
+/// decoders stop collecting or inflating a profile at this size, so a 10 MB profile split over
+/// JPEG segments or a zlib bomb in a PNG iCCP chunk costs at most this much memory.
+pub(crate) const MAX_ICC_BYTES: usize = 4 << 20;
+
 /// A parsed embedded profile, ready to convert pixels to sRGB.
 #[derive(Debug)]
 pub(crate) struct SourceProfile {
@@ -22,7 +27,7 @@ impl SourceProfile {
     pub fn parse(icc: &[u8]) -> Option<SourceProfile> {
         // A real profile is at least a 128-byte header plus a tag table; cap the size so that
         // a hostile file cannot make us parse megabytes of tags.
-        if icc.len() < 132 || icc.len() > 4 << 20 {
+        if icc.len() < 132 || icc.len() > MAX_ICC_BYTES {
             return None;
         }
         let profile = ColorProfile::new_from_slice(icc).ok()?;

@@ -54,6 +54,12 @@
 //! let err = thumbing::avatar(b"\x89PNG\r\n\x1a\n truncated", 64).unwrap_err();
 //! assert_eq!(err.kind(), thumbing::ErrorKind::Corrupt);
 //! ```
+//!
+//! ## Features
+//!
+//! - `jpeg-extended` (default): lossless (SOF3) and 12-bit JPEGs, through `jpeg-decoder`.
+//!   Without it they are [`Error::UnsupportedFormat`]; the WebAssembly build leaves it out
+//!   to stay small.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 

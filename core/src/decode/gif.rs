@@ -51,29 +51,46 @@ pub(super) fn probe(bytes: &[u8]) -> Result<ImageInfo> {
     })
 }
 
-pub(super) fn decode(bytes: &[u8], info: &ImageInfo, limits: &Limits, _fail_on: FailOn) -> Result<Decoded> {
+pub(super) fn decode(bytes: &[u8], info: &ImageInfo, limits: &Limits, fail_on: FailOn) -> Result<Decoded> {
     let (sw, sh) = (info.width as usize, info.height as usize);
-    let frame_limit = limits.max_pixels.saturating_mul(4);
-    let mut decoder = options(frame_limit).read_info(Cursor::new(bytes)).map_err(map_err)?;
-    let mut canvas = vec![0u8; sw * sh * 4];
-    let frame = match decoder.read_next_frame() {
-        Ok(Some(frame)) => frame,
-        Ok(None) => return Err(Error::corrupt("gif", "no image in the file")),
-        Err(e) => return Err(map_err(e)),
-    };
+    let mut decoder = options(64 << 20).read_info(Cursor::new(bytes)).map_err(map_err)?;
+    let frame =
+        decoder.next_frame_info().map_err(map_err)?.ok_or_else(|| Error::corrupt("gif", "no image in the file"))?;
     let (fx, fy, fw, fh) =
         (usize::from(frame.left), usize::from(frame.top), usize::from(frame.width), usize::from(frame.height));
-    // Copy the part of the frame that lies on the screen; the rest of the screen is transparent.
-    for row in 0..fh {
-        let y = fy + row;
-        if y >= sh || fx >= sw {
+    let interlaced = frame.interlaced;
+    // The frame is declared separately from the screen: a 1x1 screen may announce a
+    // 65535x65535 frame, whose decoding takes time in proportion to its size.
+    if fw > 0 && fh > 0 {
+        limits.check_dimensions(frame.width.into(), frame.height.into())?;
+    }
+    let mut canvas = vec![0u8; sw * sh * 4];
+    // One row of the frame at a time, copied onto the screen (the rest of the screen stays
+    // transparent): a frame larger than the screen costs one row of memory, not its size.
+    let mut row = vec![0u8; fw * 4];
+    let rows: Box<dyn Iterator<Item = usize>> = if interlaced {
+        // GIF interlacing: every 8th row from 0, every 8th from 4, every 4th from 2, every 2nd from 1.
+        Box::new((0..fh).step_by(8).chain((4..fh).step_by(8)).chain((2..fh).step_by(4)).chain((1..fh).step_by(2)))
+    } else {
+        Box::new(0..fh)
+    };
+    for y in rows {
+        if fw == 0 {
             break;
         }
+        match decoder.fill_buffer(&mut row) {
+            Ok(true) => {}
+            // Best effort: the rows that arrived are kept, the rest stays transparent.
+            Ok(false) | Err(_) if fail_on == FailOn::Never => break,
+            Ok(false) => return Err(Error::corrupt("gif", "file is truncated")),
+            Err(e) => return Err(map_err(e)),
+        }
+        let y = fy + y;
+        if y >= sh || fx >= sw {
+            continue;
+        }
         let n = fw.min(sw - fx);
-        let Some(src) = frame.buffer.get(row * fw * 4..(row * fw + n) * 4) else {
-            break;
-        };
-        canvas[(y * sw + fx) * 4..(y * sw + fx + n) * 4].copy_from_slice(src);
+        canvas[(y * sw + fx) * 4..(y * sw + fx + n) * 4].copy_from_slice(&row[..n * 4]);
     }
     let bitmap = Bitmap::new(info.width, info.height, PixelLayout::Rgba, canvas)
         .ok_or_else(|| Error::corrupt("gif", "canvas has the wrong size"))?;

@@ -4,12 +4,44 @@ use std::io::Cursor;
 
 use super::{ColorModel, Decoded, FailOn, ImageFormat, ImageInfo};
 use crate::bitmap::{Bitmap, PixelLayout};
+use crate::color::MAX_ICC_BYTES;
 use crate::error::{Error, Result};
 use crate::limits::Limits;
 use crate::orient::Orientation;
 
 fn corrupt(what: impl std::fmt::Display) -> Error {
     Error::corrupt("png", what)
+}
+
+/// The chunks between IHDR and the first IDAT, as (type, data); the data is `None` when the
+/// file ends before the chunk does. Reads only what the lengths allow.
+fn metadata_chunks(bytes: &[u8]) -> impl Iterator<Item = (&[u8], Option<&[u8]>)> {
+    let mut pos: usize = 33;
+    std::iter::from_fn(move || {
+        let head = bytes.get(pos..pos.checked_add(8)?)?;
+        let len = u32::from_be_bytes([head[0], head[1], head[2], head[3]]) as usize;
+        let kind = &head[4..8];
+        if kind == b"IDAT" || kind == b"IEND" {
+            return None;
+        }
+        let data = bytes.get(pos + 8..(pos + 8).saturating_add(len));
+        pos = pos.saturating_add(12).saturating_add(len);
+        Some((kind, data))
+    })
+}
+
+/// The embedded ICC profile: the first iCCP chunk, inflated here rather than by the `png`
+/// crate so that a zlib bomb in it stops at [`MAX_ICC_BYTES`]. Like any unusable profile, an
+/// oversized or malformed one is ignored (`None`): it must not make the photo unusable.
+fn icc_profile(bytes: &[u8]) -> Option<Vec<u8>> {
+    let data = metadata_chunks(bytes).find(|(kind, _)| *kind == b"iCCP")?.1?;
+    // A profile name of 1-79 bytes, its NUL, the compression method (0 = zlib), the stream.
+    let name_len = data.iter().take(80).position(|&b| b == 0).filter(|&n| n > 0)?;
+    let (&method, stream) = data.get(name_len + 1..)?.split_first()?;
+    if method != 0 {
+        return None;
+    }
+    fdeflate::decompress_to_vec_bounded(stream, MAX_ICC_BYTES).ok()
 }
 
 /// Reads IHDR and walks the chunks before the first IDAT, checking only lengths.
@@ -31,19 +63,14 @@ pub(super) fn probe(bytes: &[u8]) -> Result<ImageInfo> {
         return Err(corrupt(format!("invalid bit depth {bit_depth} for colour type {color_type}")));
     }
     let (mut has_trns, mut has_icc, mut animated, mut exif) = (false, false, false, None);
-    let mut pos = 33;
-    while let Some(head) = bytes.get(pos..pos + 8) {
-        let len = u32::from_be_bytes([head[0], head[1], head[2], head[3]]) as usize;
-        let kind = &head[4..8];
+    for (kind, data) in metadata_chunks(bytes) {
         match kind {
-            b"IDAT" | b"IEND" => break,
             b"tRNS" => has_trns = true,
             b"iCCP" => has_icc = true,
             b"acTL" => animated = true,
-            b"eXIf" => exif = bytes.get(pos + 8..pos + 8 + len),
+            b"eXIf" if exif.is_none() => exif = data,
             _ => {}
         }
-        pos = pos.saturating_add(12).saturating_add(len);
     }
     Ok(ImageInfo {
         format: ImageFormat::Png,
@@ -63,15 +90,16 @@ pub(super) fn probe(bytes: &[u8]) -> Result<ImageInfo> {
     })
 }
 
-pub(super) fn decode(bytes: &[u8], info: &ImageInfo, limits: &Limits, fail_on: FailOn) -> Result<Decoded> {
-    // The output buffer plus room for the decoder's own row buffers and metadata chunks.
-    let budget = (info.width as usize)
-        .saturating_mul(info.height as usize)
-        .saturating_mul(8)
-        .saturating_add(limits.max_input_bytes)
-        .saturating_add(16 << 20);
+pub(super) fn decode(bytes: &[u8], info: &ImageInfo, _limits: &Limits, fail_on: FailOn) -> Result<Decoded> {
+    // What the png crate may allocate besides our output buffer: copies of metadata chunks
+    // (bounded by the input), its row buffers (at most 8 bytes a pixel of one row, twice), and
+    // slack. Nothing in it grows with what a chunk *declares*; text chunks are skipped and the
+    // ICC profile is inflated under its own cap, by `icc_profile`.
+    let budget =
+        bytes.len().saturating_mul(2).saturating_add((info.width as usize).saturating_mul(16)).saturating_add(1 << 20);
     let mut decoder = png::Decoder::new_with_limits(Cursor::new(bytes), png::Limits { bytes: budget });
     decoder.set_ignore_text_chunk(true);
+    decoder.set_ignore_iccp_chunk(true);
     decoder.set_transformations(png::Transformations::normalize_to_color8());
     let mut reader = decoder.read_info().map_err(map_err)?;
     let (color, _) = reader.output_color_type();
@@ -92,7 +120,7 @@ pub(super) fn decode(bytes: &[u8], info: &ImageInfo, limits: &Limits, fail_on: F
         Err(e) if fail_on == FailOn::Never && !matches!(e, png::DecodingError::LimitsExceeded) => {}
         Err(e) => return Err(map_err(e)),
     }
-    let icc = reader.info().icc_profile.as_ref().map(|p| p.to_vec());
+    let icc = icc_profile(bytes);
     let bitmap =
         Bitmap::new(w, h, layout, data).ok_or_else(|| corrupt("decoder returned a buffer of the wrong size"))?;
     Ok(Decoded { bitmap, icc, orientation: info.orientation, shrink: 1 })

@@ -17,6 +17,7 @@ use zune_jpeg::JpegDecoder;
 
 use super::{ColorModel, Decoded, FailOn, ImageFormat, ImageInfo};
 use crate::bitmap::{Bitmap, PixelLayout};
+use crate::color::MAX_ICC_BYTES;
 use crate::error::{Error, Result};
 use crate::orient::Orientation;
 
@@ -43,14 +44,17 @@ pub(crate) struct JpegHeader<'a> {
 }
 
 impl JpegHeader<'_> {
-    /// Reassembles the ICC profile from its APP2 chunks; `None` when absent or incomplete.
+    /// Reassembles the ICC profile from its APP2 chunks; `None` when absent, incomplete or
+    /// larger than [`MAX_ICC_BYTES`].
     pub fn icc_profile(&self) -> Option<Vec<u8>> {
         let mut chunks = self.icc_chunks.clone();
         let count = chunks.first()?.1;
         chunks.sort_by_key(|c| c.0);
         let complete = chunks.len() == usize::from(count)
             && chunks.iter().enumerate().all(|(i, c)| usize::from(c.0) == i + 1 && c.1 == count);
-        complete.then(|| chunks.iter().flat_map(|c| c.2.iter().copied()).collect())
+        // An oversized profile would be ignored by the colour stage anyway: don't copy it.
+        let size: usize = chunks.iter().map(|c| c.2.len()).sum();
+        (complete && size <= MAX_ICC_BYTES).then(|| chunks.iter().flat_map(|c| c.2.iter().copied()).collect())
     }
 }
 
@@ -166,10 +170,59 @@ pub(super) fn probe(bytes: &[u8]) -> Result<ImageInfo> {
     })
 }
 
+/// The most scans thumbing decodes. Encoders write one scan (baseline) to about ten
+/// (progressive), a few dozen when a tool optimises the scan script. Each scan is a pass
+/// over every block of the image, however few bytes it has, so without a cap a small file of
+/// thousands of near-empty scans costs minutes of CPU.
+pub(crate) const MAX_SCANS: usize = 100;
+
+/// Counts the scans (SOS markers) of the whole file, stopping once past `limit`. Walks the
+/// segments by their lengths and skips entropy-coded data to the next real marker (0xFF not
+/// followed by a stuffed 0x00 or a restart marker), so bytes inside data are never counted.
+pub(crate) fn count_scans(bytes: &[u8], limit: usize) -> usize {
+    let mut scans = 0;
+    let mut pos = 2; // after SOI
+    while scans <= limit {
+        while bytes.get(pos) == Some(&0xFF) && bytes.get(pos + 1) == Some(&0xFF) {
+            pos += 1;
+        }
+        let (Some(&0xFF), Some(&marker)) = (bytes.get(pos), bytes.get(pos + 1)) else {
+            break;
+        };
+        pos += 2;
+        if marker == 0xD9 {
+            break;
+        }
+        if marker == 0x01 || (0xD0..=0xD8).contains(&marker) {
+            continue;
+        }
+        let Some(len) = bytes.get(pos..pos + 2).map(|b| usize::from(u16::from_be_bytes([b[0], b[1]]))) else {
+            break;
+        };
+        pos += len.max(2);
+        if marker == 0xDA {
+            scans += 1;
+            // Entropy-coded data: on to the next byte pair that is a marker.
+            while let Some(at) = bytes.get(pos..).and_then(|rest| rest.iter().position(|&b| b == 0xFF)) {
+                pos += at;
+                match bytes.get(pos + 1) {
+                    Some(0x00 | 0xFF) | Some(0xD0..=0xD7) => pos += 1,
+                    _ => break,
+                }
+            }
+        }
+    }
+    scans
+}
+
 /// Decodes at `1/shrink` of the stored size when the scaled decoder covers the file (and
 /// `shrink` is 2, 4 or 8), else at full size; [`Decoded::shrink`] says which happened.
 pub(super) fn decode(bytes: &[u8], info: &ImageInfo, fail_on: FailOn, shrink: u32) -> Result<Decoded> {
     let header = read_header(bytes)?;
+    let scans = count_scans(bytes, MAX_SCANS);
+    if scans > MAX_SCANS {
+        return Err(Error::TooLarge(format!("JPEG has more than {MAX_SCANS} scans")));
+    }
     let icc = header.icc_profile();
     if shrink > 1
         && let Some(bitmap) = decode_scaled(bytes, &header, shrink)
@@ -248,6 +301,16 @@ fn ycbcr_to_rgb(y: u8, cb: u8, cr: u8) -> [u8; 3] {
 }
 
 /// Lossless (SOF3) and 12-bit frames, which zune-jpeg does not decode.
+#[cfg(not(feature = "jpeg-extended"))]
+fn decode_fallback(_bytes: &[u8], header: &JpegHeader<'_>) -> Result<Bitmap> {
+    let what = if header.kind == FrameKind::Lossless { "lossless" } else { "12-bit" };
+    Err(Error::UnsupportedFormat(format!(
+        "{what} JPEG: this build of thumbing leaves out the `jpeg-extended` feature that decodes it"
+    )))
+}
+
+/// Lossless (SOF3) and 12-bit frames, which zune-jpeg does not decode.
+#[cfg(feature = "jpeg-extended")]
 fn decode_fallback(bytes: &[u8], header: &JpegHeader<'_>) -> Result<Bitmap> {
     use jpeg_decoder::PixelFormat;
     let mut decoder = jpeg_decoder::Decoder::new(bytes);
@@ -297,6 +360,16 @@ mod tests {
         // Arithmetic coding is reported as unsupported, not corrupt.
         let sof9 = b"\xff\xd8\xff\xc9\x00\x0b\x08\x00\x10\x00\x10\x01\x01\x11\x00";
         assert!(matches!(read_header(sof9), Err(Error::UnsupportedFormat(_))));
+    }
+
+    #[test]
+    fn scans_are_counted_outside_entropy_coded_data() {
+        // SOI, SOS with stuffed 0xFF00, RST0 and a fill byte in its data, SOS, EOI.
+        let jpeg = b"\xff\xd8\xff\xda\x00\x02\x12\xff\x00\x34\xff\xd0\x56\xff\xff\xda\x00\x02\x78\xff\xd9";
+        assert_eq!(count_scans(jpeg, 100), 2);
+        assert_eq!(count_scans(jpeg, 0), 1, "stops once past the limit");
+        assert_eq!(count_scans(b"\xff\xd8\xff\xda\x00", 100), 0, "truncated scan header");
+        assert_eq!(count_scans(b"\xff\xd8\xff\xda\x00\x02\xff", 100), 1);
     }
 
     #[test]

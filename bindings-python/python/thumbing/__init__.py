@@ -1,0 +1,52 @@
+"""Fast, safe avatars and thumbnails from untrusted photos.
+
+thumbing decodes JPEG, PNG, WebP and GIF, turns the image upright (EXIF orientation),
+converts it to sRGB, crops and resizes it, and encodes JPEG, PNG or WebP without any of the
+input's metadata. Decompression bombs and oversized inputs are rejected from the header,
+before pixel memory is allocated. The work is done in Rust with the GIL released, so a
+thread pool uses every core.
+
+>>> import thumbing
+>>> jpeg = thumbing.avatar("photo.jpg", 256)                      # doctest: +SKIP
+>>> for a in thumbing.process(upload, sizes=(512, 128), format="webp"):  # doctest: +SKIP
+...     print(a.width, a.height, a.mime_type, len(a.data))
+>>> thumbing.probe(b"...").orientation                            # doctest: +SKIP
+
+``data`` may be ``bytes``, any bytes-like object, a path (``str`` or ``os.PathLike``) or a
+binary file object. Failures raise a subclass of :class:`ThumbingError`; invalid options
+raise ``ValueError`` or ``TypeError``.
+"""
+
+from ._thumbing import (
+    DEFAULT_MAX_INPUT_BYTES,
+    DEFAULT_MAX_PIXELS,
+    MAX_OUTPUT_SIDE,
+    Avatar,
+    CorruptImageError,
+    EncodeError,
+    ImageInfo,
+    ImageTooLargeError,
+    ThumbingError,
+    UnsupportedFormatError,
+    __version__,
+    avatar,
+    probe,
+    process,
+)
+
+__all__ = [
+    "DEFAULT_MAX_INPUT_BYTES",
+    "DEFAULT_MAX_PIXELS",
+    "MAX_OUTPUT_SIDE",
+    "Avatar",
+    "CorruptImageError",
+    "EncodeError",
+    "ImageInfo",
+    "ImageTooLargeError",
+    "ThumbingError",
+    "UnsupportedFormatError",
+    "__version__",
+    "avatar",
+    "probe",
+    "process",
+]

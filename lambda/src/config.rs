@@ -1,0 +1,547 @@
+//! The function's configuration, read once from the environment at cold start.
+
+use std::fmt;
+
+use thumbing::{Crop, Limits, MAX_OUTPUT_SIDE, OutputFormat};
+
+/// What happens to an upload that is not a usable image (corrupt, unsupported, too large).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum FailureAction {
+    /// Tag the upload `thumbing-rejected=<error category>` and leave it in place. The default.
+    #[default]
+    Tag,
+    /// Move the upload to `<FOLDER_FAILED>/<key>` in the same bucket.
+    Move,
+    /// Only log it.
+    Ignore,
+}
+
+impl FailureAction {
+    /// The name used in `ON_FAILURE`: `tag`, `move` or `none`.
+    ///
+    /// ```
+    /// assert_eq!(thumbing_lambda::handler::FailureAction::Move.name(), "move");
+    /// ```
+    pub fn name(self) -> &'static str {
+        match self {
+            FailureAction::Tag => "tag",
+            FailureAction::Move => "move",
+            FailureAction::Ignore => "none",
+        }
+    }
+}
+
+impl std::str::FromStr for FailureAction {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "tag" => Ok(FailureAction::Tag),
+            "move" => Ok(FailureAction::Move),
+            "none" | "ignore" | "log" => Ok(FailureAction::Ignore),
+            _ => Err(format!("{s:?} is not one of tag, move or none")),
+        }
+    }
+}
+
+/// Everything the handler needs to know. Read it from the environment with
+/// [`Config::from_env`], or start from [`Config::new`] and set the public fields.
+///
+/// | variable | default | meaning |
+/// | --- | --- | --- |
+/// | `DEST_BUCKET_NAME` | required | bucket the avatars are written to |
+/// | `FOLDER_INPUT` | empty (all keys) | only keys under this folder are processed |
+/// | `FOLDER_OUTPUT` | `avatars` | folder of the destination bucket the avatars go to |
+/// | `PROCESS_WIDTH`, `PROCESS_HEIGHT` | `512` | size of the main avatar, `<stem>.jpg` |
+/// | `SIZES` | unset | e.g. `512,128`: the first is the main square avatar, each further size `s` is also written as `<stem>-<s>.jpg` |
+/// | `OUTPUT_FORMAT` | `jpeg` | `jpeg`, `png` or `webp` (sets the extension and `Content-Type`) |
+/// | `QUALITY` | `80` | JPEG quality, 1–100 |
+/// | `CROP` | `centre` | `centre`, `smart`, or a focal point `x,y` in 0–1 |
+/// | `CACHE_CONTROL` | `public, max-age=300` | `Cache-Control` of the written avatars |
+/// | `MAX_PIXELS` | 100 000 000 | larger images are rejected from their header, before decoding |
+/// | `MAX_INPUT_BYTES` | 52 428 800 | larger uploads are rejected without being downloaded |
+/// | `ON_FAILURE` | `tag` | what to do with an upload that is not a usable image: `tag`, `move` or `none` |
+/// | `FOLDER_FAILED` | `failed` | where `ON_FAILURE=move` puts such uploads; keys under it are never processed |
+///
+/// ```
+/// use thumbing_lambda::handler::Config;
+///
+/// let env = [("DEST_BUCKET_NAME", "assets"), ("FOLDER_INPUT", "uploads"), ("SIZES", "512,128")];
+/// let config = Config::from_lookup(|name| env.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string()))?;
+/// assert_eq!(config.input_prefix, "uploads/");
+/// assert_eq!(config.output_prefix, "avatars/");
+/// let keys: Vec<String> = config.outputs("uploads/sub 1.png").unwrap().into_iter().map(|o| o.key).collect();
+/// assert_eq!(keys, ["avatars/sub 1.jpg", "avatars/sub 1-128.jpg"]);
+///
+/// let err = Config::from_lookup(|name| (name == "QUALITY").then(|| "0".to_string())).unwrap_err();
+/// assert!(err.to_string().contains("DEST_BUCKET_NAME"));
+/// assert!(err.to_string().contains("QUALITY"));
+/// # Ok::<(), thumbing_lambda::handler::ConfigError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Config {
+    /// The bucket avatars are written to (`DEST_BUCKET_NAME`).
+    pub dest_bucket: String,
+    /// Only keys starting with this are processed: empty, or a folder ending in `/`.
+    pub input_prefix: String,
+    /// Avatars are written under this: empty, or a folder ending in `/`.
+    pub output_prefix: String,
+    /// Rejected uploads are moved under this (with [`FailureAction::Move`]), and keys under
+    /// it are never processed: a folder ending in `/`.
+    pub failed_prefix: String,
+    /// Width of the main avatar.
+    pub width: u32,
+    /// Height of the main avatar.
+    pub height: u32,
+    /// Further square sizes, each written as `<stem>-<size>.<ext>`.
+    pub extra_sizes: Vec<u32>,
+    /// Output format.
+    pub format: OutputFormat,
+    /// JPEG quality, 1–100.
+    pub quality: u8,
+    /// Where the cover crop is placed.
+    pub crop: Crop,
+    /// `Cache-Control` of the avatars.
+    pub cache_control: String,
+    /// Pixel limit, checked from the image header.
+    pub max_pixels: u64,
+    /// Upload size limit, checked before downloading.
+    pub max_input_bytes: u64,
+    /// What to do with uploads that are not usable images.
+    pub on_failure: FailureAction,
+}
+
+/// One file the handler writes for an upload: its key and box size.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputSpec {
+    /// The key in the destination bucket.
+    pub key: String,
+    /// Width of the box.
+    pub width: u32,
+    /// Height of the box.
+    pub height: u32,
+}
+
+/// Invalid configuration: every problem found, each naming its variable.
+///
+/// ```
+/// let err = thumbing_lambda::handler::Config::from_lookup(|_| None).unwrap_err();
+/// assert_eq!(err.problems().len(), 1);
+/// assert!(err.to_string().starts_with("invalid configuration: DEST_BUCKET_NAME"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    problems: Vec<String>,
+}
+
+impl ConfigError {
+    /// One message per problem.
+    ///
+    /// ```
+    /// # let err = thumbing_lambda::handler::Config::from_lookup(|_| None).unwrap_err();
+    /// assert!(err.problems()[0].contains("required"));
+    /// ```
+    pub fn problems(&self) -> &[String] {
+        &self.problems
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid configuration: {}", self.problems.join("; "))
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// The default `Cache-Control`: avatars keep their URL when replaced, so caches may serve
+/// an old one for at most five minutes.
+pub const DEFAULT_CACHE_CONTROL: &str = "public, max-age=300";
+
+impl Config {
+    /// The defaults, writing to `dest_bucket`.
+    ///
+    /// ```
+    /// let c = thumbing_lambda::handler::Config::new("assets");
+    /// assert_eq!((c.width, c.height, c.quality), (512, 512, 80));
+    /// assert!(c.validate().is_ok());
+    /// ```
+    pub fn new(dest_bucket: impl Into<String>) -> Self {
+        Config {
+            dest_bucket: dest_bucket.into(),
+            input_prefix: String::new(),
+            output_prefix: "avatars/".into(),
+            failed_prefix: "failed/".into(),
+            width: 512,
+            height: 512,
+            extra_sizes: Vec::new(),
+            format: OutputFormat::Jpeg,
+            quality: 80,
+            crop: Crop::Centre,
+            cache_control: DEFAULT_CACHE_CONTROL.into(),
+            max_pixels: Limits::DEFAULT_MAX_PIXELS,
+            max_input_bytes: Limits::DEFAULT_MAX_INPUT_BYTES as u64,
+            on_failure: FailureAction::Tag,
+        }
+    }
+
+    /// Reads the process environment (see the table above).
+    ///
+    /// ```no_run
+    /// let config = thumbing_lambda::handler::Config::from_env()?;
+    /// # Ok::<(), thumbing_lambda::handler::ConfigError>(())
+    /// ```
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Config::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads the variables through `lookup`; unset and blank variables take their
+    /// defaults. Reports every problem at once.
+    ///
+    /// ```
+    /// let c = thumbing_lambda::handler::Config::from_lookup(|n| (n == "DEST_BUCKET_NAME").then(|| "assets".into()))?;
+    /// assert_eq!(c, thumbing_lambda::handler::Config::new("assets"));
+    /// # Ok::<(), thumbing_lambda::handler::ConfigError>(())
+    /// ```
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| lookup(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let mut problems = Vec::new();
+        let mut config = Config::new(String::new());
+
+        match get("DEST_BUCKET_NAME") {
+            Some(bucket) => config.dest_bucket = bucket,
+            None => problems.push("DEST_BUCKET_NAME is required: the bucket the avatars are written to".to_owned()),
+        }
+        if let Some(v) = lookup("FOLDER_INPUT") {
+            config.input_prefix = folder(&v);
+        }
+        if let Some(v) = lookup("FOLDER_OUTPUT") {
+            config.output_prefix = folder(&v);
+        }
+        if let Some(v) = get("FOLDER_FAILED") {
+            config.failed_prefix = folder(&v);
+        }
+
+        let mut parse = |name: &str, what: &str, f: &mut dyn FnMut(&str) -> Result<(), String>| {
+            if let Some(v) = get(name)
+                && let Err(e) = f(&v)
+            {
+                problems.push(format!("{name}={v:?} is not {what}: {e}"));
+            }
+        };
+        let side = |v: &str| -> Result<u32, String> {
+            v.parse::<u32>()
+                .ok()
+                .filter(|s| (1..=MAX_OUTPUT_SIDE).contains(s))
+                .ok_or_else(|| format!("expected a whole number from 1 to {MAX_OUTPUT_SIDE}"))
+        };
+        let (mut width, mut height, mut sizes) = (None, None, None);
+        parse("PROCESS_WIDTH", "a valid width", &mut |v| side(v).map(|s| width = Some(s)));
+        parse("PROCESS_HEIGHT", "a valid height", &mut |v| side(v).map(|s| height = Some(s)));
+        parse("SIZES", "a list of sizes like 512,128", &mut |v| {
+            let list = v.split(',').map(|s| side(s.trim())).collect::<Result<Vec<u32>, _>>()?;
+            let mut seen = list.clone();
+            seen.sort_unstable();
+            seen.dedup();
+            if seen.len() != list.len() {
+                return Err("a size is listed twice".into());
+            }
+            sizes = Some(list);
+            Ok(())
+        });
+        parse("OUTPUT_FORMAT", "an output format", &mut |v| v.parse().map(|f| config.format = f).map_err(err_text));
+        parse("QUALITY", "a quality", &mut |v| {
+            v.parse::<u8>()
+                .ok()
+                .filter(|q| (1..=100).contains(q))
+                .map(|q| config.quality = q)
+                .ok_or_else(|| "expected a whole number from 1 to 100".into())
+        });
+        parse("CROP", "a crop", &mut |v| v.parse().map(|c| config.crop = c).map_err(err_text));
+        parse("CACHE_CONTROL", "a Cache-Control value", &mut |v| {
+            if v.bytes().all(|b| b == b'\t' || (b' '..=b'~').contains(&b)) {
+                config.cache_control = v.to_owned();
+                Ok(())
+            } else {
+                Err("only printable ASCII is allowed in a header".into())
+            }
+        });
+        parse("MAX_PIXELS", "a pixel count", &mut |v| {
+            v.parse::<u64>()
+                .ok()
+                .filter(|&n| n > 0)
+                .map(|n| config.max_pixels = n)
+                .ok_or_else(|| "expected a whole number above 0".into())
+        });
+        parse("MAX_INPUT_BYTES", "a byte count", &mut |v| {
+            v.parse::<u64>()
+                .ok()
+                .filter(|&n| n > 0 && usize::try_from(n).is_ok())
+                .map(|n| config.max_input_bytes = n)
+                .ok_or_else(|| "expected a whole number above 0".into())
+        });
+        parse("ON_FAILURE", "a failure action", &mut |v| v.parse().map(|a| config.on_failure = a));
+
+        match (sizes, width, height) {
+            (Some(list), w, h) => {
+                let main = list[0];
+                if w.is_some_and(|w| w != main) || h.is_some_and(|h| h != main) {
+                    problems.push(format!(
+                        "SIZES starts with {main}, which disagrees with PROCESS_WIDTH/PROCESS_HEIGHT: \
+                         the first size is the main avatar; set both to {main} or leave them unset"
+                    ));
+                }
+                (config.width, config.height, config.extra_sizes) = (main, main, list[1..].to_vec());
+            }
+            (None, w, h) => {
+                config.width = w.unwrap_or(config.width);
+                config.height = h.unwrap_or(config.height);
+            }
+        }
+
+        if problems.is_empty()
+            && let Err(e) = config.validate()
+        {
+            problems.extend(e.problems);
+        }
+        if problems.is_empty() { Ok(config) } else { Err(ConfigError { problems }) }
+    }
+
+    /// Checks a configuration built by hand: sizes, quality, folders that must not
+    /// overlap.
+    ///
+    /// ```
+    /// let mut c = thumbing_lambda::handler::Config::new("assets");
+    /// c.failed_prefix = "avatars/".into();
+    /// assert!(c.validate().is_err());
+    /// ```
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let mut problems = Vec::new();
+        if self.dest_bucket.is_empty() {
+            problems.push("the destination bucket name is empty".to_owned());
+        }
+        if let Err(e) = self.options().validate() {
+            problems.push(e.to_string());
+        }
+        for (name, prefix) in [
+            ("FOLDER_INPUT", &self.input_prefix),
+            ("FOLDER_OUTPUT", &self.output_prefix),
+            ("FOLDER_FAILED", &self.failed_prefix),
+        ] {
+            if !(prefix.is_empty() || prefix.ends_with('/')) || prefix.starts_with('/') {
+                problems.push(format!("{name} {prefix:?} must be empty or a folder like \"name/\""));
+            }
+        }
+        if self.failed_prefix.is_empty() {
+            problems.push("FOLDER_FAILED must not be empty".to_owned());
+        }
+        let overlap = |a: &str, b: &str| a.starts_with(b) || b.starts_with(a);
+        if !self.output_prefix.is_empty() && overlap(&self.failed_prefix, &self.output_prefix) {
+            problems.push(format!(
+                "FOLDER_FAILED {:?} and FOLDER_OUTPUT {:?} overlap: rejected uploads would mix with avatars",
+                self.failed_prefix, self.output_prefix
+            ));
+        }
+        if !self.input_prefix.is_empty() && self.input_prefix.starts_with(&self.failed_prefix) {
+            problems.push(format!(
+                "FOLDER_INPUT {:?} lies inside FOLDER_FAILED {:?}: nothing would ever be processed",
+                self.input_prefix, self.failed_prefix
+            ));
+        }
+        if problems.is_empty() { Ok(()) } else { Err(ConfigError { problems }) }
+    }
+
+    /// The thumbing options for every output, main avatar first.
+    ///
+    /// ```
+    /// let mut c = thumbing_lambda::handler::Config::new("assets");
+    /// c.extra_sizes = vec![128];
+    /// assert_eq!(c.options().output_sizes(), &[(512, 512), (128, 128)]);
+    /// ```
+    pub fn options(&self) -> thumbing::Options {
+        let boxes = std::iter::once((self.width, self.height)).chain(self.extra_sizes.iter().map(|&s| (s, s)));
+        let limits = Limits {
+            max_pixels: self.max_pixels,
+            max_input_bytes: usize::try_from(self.max_input_bytes).unwrap_or(usize::MAX),
+        };
+        thumbing::Options::new().boxes(boxes).format(self.format).quality(self.quality).crop(self.crop).limits(limits)
+    }
+
+    /// The files written for the upload `key`, main avatar first, or `None` when the key
+    /// has no file name (a folder marker such as `uploads/`). The stem is the file name
+    /// without its last extension, as in `path.parse(key).name` of Node.js.
+    ///
+    /// ```
+    /// let c = thumbing_lambda::handler::Config::new("assets");
+    /// assert_eq!(c.outputs("u/1234.abcd.png").unwrap()[0].key, "avatars/1234.abcd.jpg");
+    /// assert_eq!(c.outputs(".hidden").unwrap()[0].key, "avatars/.hidden.jpg");
+    /// assert!(c.outputs("uploads/").is_none());
+    /// ```
+    pub fn outputs(&self, key: &str) -> Option<Vec<OutputSpec>> {
+        let name = key.rsplit('/').next().unwrap_or(key);
+        let stem = match name.rfind('.') {
+            Some(dot) if dot > 0 => &name[..dot],
+            _ => name,
+        };
+        if stem.is_empty() {
+            return None;
+        }
+        let (prefix, ext) = (&self.output_prefix, self.format.extension());
+        let main = OutputSpec { key: format!("{prefix}{stem}.{ext}"), width: self.width, height: self.height };
+        let extra = self.extra_sizes.iter().map(|&s| OutputSpec {
+            key: format!("{prefix}{stem}-{s}.{ext}"),
+            width: s,
+            height: s,
+        });
+        Some(std::iter::once(main).chain(extra).collect())
+    }
+
+    /// A short description of everything that changes the output bytes. It is stored
+    /// with each avatar, so a retried event can tell that its work is already done.
+    ///
+    /// ```
+    /// let c = thumbing_lambda::handler::Config::new("assets");
+    /// assert_eq!(c.fingerprint(), "512x512 jpeg q80 Centre");
+    /// ```
+    pub fn fingerprint(&self) -> String {
+        let mut s = format!("{}x{}", self.width, self.height);
+        for size in &self.extra_sizes {
+            s.push_str(&format!("+{size}"));
+        }
+        format!("{s} {} q{} {:?}", self.format, self.quality, self.crop)
+    }
+}
+
+/// `"uploads"`, `"/uploads/"` → `"uploads/"`; blank → `""`.
+fn folder(value: &str) -> String {
+    let trimmed = value.trim().trim_matches('/');
+    if trimmed.is_empty() { String::new() } else { format!("{trimmed}/") }
+}
+
+fn err_text(e: thumbing::Error) -> String {
+    e.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn from(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        Config::from_lookup(|name| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| (*v).to_owned()))
+    }
+
+    #[test]
+    fn original_environment_is_accepted() {
+        let c = from(&[
+            ("DEST_BUCKET_NAME", "assets.example.com"),
+            ("FOLDER_INPUT", ""),
+            ("FOLDER_OUTPUT", "avatars"),
+            ("PROCESS_WIDTH", "512"),
+            ("PROCESS_HEIGHT", "512"),
+        ])
+        .unwrap();
+        assert_eq!(c, Config::new("assets.example.com"));
+    }
+
+    #[test]
+    fn all_optional_variables_are_read() {
+        let c = from(&[
+            ("DEST_BUCKET_NAME", "assets"),
+            ("FOLDER_INPUT", "/in/"),
+            ("FOLDER_OUTPUT", "out/avatars"),
+            ("FOLDER_FAILED", "rejected"),
+            ("SIZES", "256, 64,32"),
+            ("OUTPUT_FORMAT", "webp"),
+            ("QUALITY", "90"),
+            ("CROP", "smart"),
+            ("CACHE_CONTROL", "public, max-age=60"),
+            ("MAX_PIXELS", "1000"),
+            ("MAX_INPUT_BYTES", "2000"),
+            ("ON_FAILURE", "move"),
+        ])
+        .unwrap();
+        assert_eq!((c.input_prefix.as_str(), c.output_prefix.as_str()), ("in/", "out/avatars/"));
+        assert_eq!(c.failed_prefix, "rejected/");
+        assert_eq!((c.width, c.height, c.extra_sizes.clone()), (256, 256, vec![64, 32]));
+        assert_eq!((c.format, c.quality, c.crop), (OutputFormat::WebP, 90, Crop::Smart));
+        assert_eq!(c.cache_control, "public, max-age=60");
+        assert_eq!((c.max_pixels, c.max_input_bytes), (1000, 2000));
+        assert_eq!(c.on_failure, FailureAction::Move);
+        let keys: Vec<_> = c.outputs("in/x.png").unwrap().into_iter().map(|o| o.key).collect();
+        assert_eq!(keys, ["out/avatars/x.webp", "out/avatars/x-64.webp", "out/avatars/x-32.webp"]);
+    }
+
+    #[test]
+    fn non_square_main_avatar() {
+        let c = from(&[("DEST_BUCKET_NAME", "a"), ("PROCESS_WIDTH", "640"), ("PROCESS_HEIGHT", "360")]).unwrap();
+        assert_eq!(c.options().output_sizes(), &[(640, 360)]);
+    }
+
+    #[test]
+    fn every_problem_is_reported_with_its_variable() {
+        let err = from(&[
+            ("PROCESS_WIDTH", "wide"),
+            ("QUALITY", "101"),
+            ("OUTPUT_FORMAT", "gif"),
+            ("ON_FAILURE", "explode"),
+            ("SIZES", "64,64"),
+            ("MAX_PIXELS", "0"),
+            ("CROP", "2,2"),
+            ("CACHE_CONTROL", "max-age=1\n"),
+        ])
+        .unwrap_err();
+        let text = err.to_string();
+        for name in [
+            "DEST_BUCKET_NAME",
+            "PROCESS_WIDTH",
+            "QUALITY",
+            "OUTPUT_FORMAT",
+            "ON_FAILURE",
+            "SIZES",
+            "MAX_PIXELS",
+            "CROP",
+        ] {
+            assert!(text.contains(name), "{name} missing from: {text}");
+        }
+        // CACHE_CONTROL is trimmed first, so a trailing newline alone is accepted.
+        assert_eq!(err.problems().len(), 8, "{text}");
+    }
+
+    #[test]
+    fn sizes_must_agree_with_process_width() {
+        let err = from(&[("DEST_BUCKET_NAME", "a"), ("SIZES", "256,128"), ("PROCESS_WIDTH", "512")]).unwrap_err();
+        assert!(err.to_string().contains("SIZES starts with 256"), "{err}");
+        assert!(from(&[("DEST_BUCKET_NAME", "a"), ("SIZES", "512,128"), ("PROCESS_WIDTH", "512")]).is_ok());
+    }
+
+    #[test]
+    fn overlapping_folders_are_refused() {
+        let err = from(&[("DEST_BUCKET_NAME", "a"), ("FOLDER_FAILED", "avatars/bad")]).unwrap_err();
+        assert!(err.to_string().contains("overlap"), "{err}");
+        let err = from(&[("DEST_BUCKET_NAME", "a"), ("FOLDER_INPUT", "failed/x")]).unwrap_err();
+        assert!(err.to_string().contains("inside FOLDER_FAILED"), "{err}");
+    }
+
+    #[test]
+    fn an_empty_output_folder_writes_to_the_bucket_root() {
+        let c = from(&[("DEST_BUCKET_NAME", "a"), ("FOLDER_OUTPUT", "")]).unwrap();
+        assert_eq!(c.outputs("uploads/me.png").unwrap()[0].key, "me.jpg");
+    }
+
+    #[test]
+    fn control_characters_in_cache_control_are_refused() {
+        let err = from(&[("DEST_BUCKET_NAME", "a"), ("CACHE_CONTROL", "public,\u{7f}max-age=1")]).unwrap_err();
+        assert!(err.to_string().contains("CACHE_CONTROL"), "{err}");
+    }
+
+    #[test]
+    fn stems_follow_node_path_parse() {
+        let c = Config::new("a");
+        let main = |k: &str| c.outputs(k).map(|o| o[0].key.clone());
+        assert_eq!(main("photo.jpeg").as_deref(), Some("avatars/photo.jpg"));
+        assert_eq!(main("dir/sub/name").as_deref(), Some("avatars/name.jpg"));
+        assert_eq!(main("a.b.c").as_deref(), Some("avatars/a.b.jpg"));
+        assert_eq!(main("dir/"), None);
+    }
+}

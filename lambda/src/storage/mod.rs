@@ -1,0 +1,310 @@
+//! Object storage behind one small trait, so the same avatar logic runs against Amazon S3
+//! (or any S3-compatible server), a folder on disk, or memory.
+//!
+//! The trait speaks S3's vocabulary — buckets, keys, ETags, `Content-Type`, `Cache-Control`,
+//! user metadata, object tags — and nothing more than the avatar pipeline needs. Every
+//! method returns a boxed future, so the trait is object-safe: a web service can hold an
+//! `Arc<dyn Store>` and pick the implementation at start-up.
+//!
+//! | implementation | for |
+//! | --- | --- |
+//! | [`S3Store`] | production: Amazon S3, or an S3-compatible server (MinIO, moto, …) |
+//! | [`LocalStore`] | examples and local development: `<root>/<bucket>/<key>` on disk |
+//! | [`MemoryStore`] | tests: a map in memory |
+//!
+//! ```
+//! use thumbing_lambda::storage::{MemoryStore, PutOptions, Store};
+//!
+//! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+//! let store = MemoryStore::new();
+//! store.put("assets", "avatars/me.jpg", b"jpeg bytes".to_vec(), PutOptions::default().content_type("image/jpeg")).await?;
+//! let object = store.get("assets", "avatars/me.jpg", u64::MAX).await?;
+//! assert_eq!(object.data, b"jpeg bytes");
+//! assert_eq!(object.meta.content_type.as_deref(), Some("image/jpeg"));
+//! # Ok::<(), thumbing_lambda::storage::StoreError>(())
+//! # }).unwrap();
+//! ```
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+
+mod local;
+mod memory;
+mod s3;
+
+pub use local::LocalStore;
+pub use memory::{MemoryStore, StoredObject};
+pub use s3::{S3Store, S3StoreBuilder};
+
+/// A boxed, sendable future: what every [`Store`] method returns.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// The result of a [`Store`] operation.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Object tags, as (key, value) pairs. S3 allows at most 10 per object.
+pub type Tags = Vec<(String, String)>;
+
+/// Object storage addressed by bucket and key.
+///
+/// Implementations must be safe to share between tasks. Writes replace whole objects and
+/// are atomic from a reader's point of view (a reader sees the old or the new object, never
+/// a mix), which is what makes retried avatar writes idempotent.
+pub trait Store: Send + Sync {
+    /// Reads a whole object. Fails with [`StoreErrorKind::TooLarge`] — without reading the
+    /// body — when the object is larger than `max_bytes`, and with
+    /// [`StoreErrorKind::NotFound`] when the bucket or the object does not exist.
+    fn get<'a>(&'a self, bucket: &'a str, key: &'a str, max_bytes: u64) -> BoxFuture<'a, StoreResult<Object>>;
+
+    /// Reads an object's metadata, or `None` when it does not exist.
+    fn head<'a>(&'a self, bucket: &'a str, key: &'a str) -> BoxFuture<'a, StoreResult<Option<ObjectMeta>>>;
+
+    /// Creates or replaces an object.
+    fn put<'a>(
+        &'a self,
+        bucket: &'a str,
+        key: &'a str,
+        data: Vec<u8>,
+        options: PutOptions,
+    ) -> BoxFuture<'a, StoreResult<()>>;
+
+    /// Copies an object, with its content type and metadata, within or across buckets.
+    fn copy<'a>(
+        &'a self,
+        from_bucket: &'a str,
+        from_key: &'a str,
+        to_bucket: &'a str,
+        to_key: &'a str,
+    ) -> BoxFuture<'a, StoreResult<()>>;
+
+    /// Deletes an object. Deleting an object that does not exist succeeds, as in S3.
+    fn delete<'a>(&'a self, bucket: &'a str, key: &'a str) -> BoxFuture<'a, StoreResult<()>>;
+
+    /// Reads an object's tags.
+    fn tags<'a>(&'a self, bucket: &'a str, key: &'a str) -> BoxFuture<'a, StoreResult<Tags>>;
+
+    /// Replaces an object's whole tag set.
+    fn set_tags<'a>(&'a self, bucket: &'a str, key: &'a str, tags: Tags) -> BoxFuture<'a, StoreResult<()>>;
+}
+
+/// An object's data and metadata, as returned by [`Store::get`].
+#[derive(Clone, PartialEq, Eq)]
+pub struct Object {
+    /// The object's bytes.
+    pub data: Vec<u8>,
+    /// Its metadata.
+    pub meta: ObjectMeta,
+}
+
+impl fmt::Debug for Object {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Object").field("bytes", &self.data.len()).field("meta", &self.meta).finish()
+    }
+}
+
+/// What a store knows about an object besides its bytes.
+///
+/// ```
+/// let meta = thumbing_lambda::storage::ObjectMeta::default();
+/// assert_eq!(meta.size, 0);
+/// assert!(meta.metadata.is_empty());
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ObjectMeta {
+    /// Size in bytes.
+    pub size: u64,
+    /// The entity tag, without surrounding quotes (as S3 events spell it).
+    pub etag: Option<String>,
+    /// The `Content-Type` header.
+    pub content_type: Option<String>,
+    /// The `Cache-Control` header.
+    pub cache_control: Option<String>,
+    /// User metadata (`x-amz-meta-*` in S3), with lower-case names.
+    pub metadata: BTreeMap<String, String>,
+}
+
+/// Headers and metadata for [`Store::put`], built with chained setters.
+///
+/// ```
+/// use thumbing_lambda::storage::PutOptions;
+/// let options = PutOptions::default()
+///     .content_type("image/jpeg")
+///     .cache_control("public, max-age=300")
+///     .metadata("source", "uploads/me.png");
+/// assert_eq!(options.metadata["source"], "uploads/me.png");
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PutOptions {
+    /// The `Content-Type` header.
+    pub content_type: Option<String>,
+    /// The `Cache-Control` header.
+    pub cache_control: Option<String>,
+    /// User metadata; names should be lower-case ASCII.
+    pub metadata: BTreeMap<String, String>,
+}
+
+impl PutOptions {
+    /// Sets the `Content-Type` header.
+    ///
+    /// ```
+    /// let o = thumbing_lambda::storage::PutOptions::default().content_type("image/png");
+    /// assert_eq!(o.content_type.as_deref(), Some("image/png"));
+    /// ```
+    pub fn content_type(mut self, value: impl Into<String>) -> Self {
+        self.content_type = Some(value.into());
+        self
+    }
+
+    /// Sets the `Cache-Control` header.
+    ///
+    /// ```
+    /// let o = thumbing_lambda::storage::PutOptions::default().cache_control("no-cache");
+    /// assert_eq!(o.cache_control.as_deref(), Some("no-cache"));
+    /// ```
+    pub fn cache_control(mut self, value: impl Into<String>) -> Self {
+        self.cache_control = Some(value.into());
+        self
+    }
+
+    /// Adds one user-metadata entry.
+    ///
+    /// ```
+    /// let o = thumbing_lambda::storage::PutOptions::default().metadata("a", "1");
+    /// assert_eq!(o.metadata.len(), 1);
+    /// ```
+    pub fn metadata(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.metadata.insert(name.into(), value.into());
+        self
+    }
+}
+
+/// Why a storage operation failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum StoreErrorKind {
+    /// The bucket or the object does not exist.
+    NotFound,
+    /// The object is larger than the caller's limit; its body was not read.
+    TooLarge,
+    /// The request cannot be carried out as asked: a key that would escape a
+    /// [`LocalStore`]'s root, more than 10 tags, a malformed name. Retrying will not help.
+    Invalid,
+    /// Anything else: network, throttling, server errors, permissions. Worth retrying.
+    Backend,
+}
+
+impl StoreErrorKind {
+    /// A short, stable name for logs and metrics.
+    ///
+    /// ```
+    /// assert_eq!(thumbing_lambda::storage::StoreErrorKind::NotFound.code(), "not_found");
+    /// ```
+    pub fn code(self) -> &'static str {
+        match self {
+            StoreErrorKind::NotFound => "not_found",
+            StoreErrorKind::TooLarge => "too_large",
+            StoreErrorKind::Invalid => "invalid",
+            StoreErrorKind::Backend => "storage",
+        }
+    }
+}
+
+/// A failed storage operation: a category and a human-readable message naming the object.
+///
+/// ```
+/// use thumbing_lambda::storage::{StoreError, StoreErrorKind};
+/// let e = StoreError::new(StoreErrorKind::NotFound, "s3://b/k does not exist");
+/// assert_eq!(e.kind(), StoreErrorKind::NotFound);
+/// assert!(!e.is_transient());
+/// assert_eq!(e.to_string(), "s3://b/k does not exist");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct StoreError {
+    kind: StoreErrorKind,
+    message: String,
+}
+
+impl StoreError {
+    /// Makes an error of the given kind.
+    ///
+    /// ```
+    /// let e = thumbing_lambda::storage::StoreError::new(thumbing_lambda::storage::StoreErrorKind::Backend, "timeout");
+    /// assert!(e.is_transient());
+    /// ```
+    pub fn new(kind: StoreErrorKind, message: impl Into<String>) -> Self {
+        StoreError { kind, message: message.into() }
+    }
+
+    /// The category.
+    ///
+    /// ```
+    /// use thumbing_lambda::storage::{StoreError, StoreErrorKind};
+    /// assert_eq!(StoreError::new(StoreErrorKind::TooLarge, "x").kind(), StoreErrorKind::TooLarge);
+    /// ```
+    pub fn kind(&self) -> StoreErrorKind {
+        self.kind
+    }
+
+    /// Whether trying again later may succeed: true only for [`StoreErrorKind::Backend`].
+    ///
+    /// ```
+    /// use thumbing_lambda::storage::{StoreError, StoreErrorKind};
+    /// assert!(!StoreError::new(StoreErrorKind::Invalid, "x").is_transient());
+    /// ```
+    pub fn is_transient(&self) -> bool {
+        self.kind == StoreErrorKind::Backend
+    }
+
+    pub(crate) fn not_found(bucket: &str, key: &str) -> Self {
+        StoreError::new(StoreErrorKind::NotFound, format!("{} does not exist", display_location(bucket, key)))
+    }
+
+    pub(crate) fn too_large(bucket: &str, key: &str, size: u64, max: u64) -> Self {
+        StoreError::new(
+            StoreErrorKind::TooLarge,
+            format!("{} is {size} bytes, more than the limit of {max} bytes", display_location(bucket, key)),
+        )
+    }
+}
+
+/// `s3://bucket/key`, for messages.
+pub(crate) fn display_location(bucket: &str, key: &str) -> String {
+    format!("s3://{bucket}/{key}")
+}
+
+/// Removes the quotes S3 puts around ETags in HTTP headers, so ETags compare equal to the
+/// ones in S3 event notifications.
+///
+/// ```
+/// assert_eq!(thumbing_lambda::storage::normalize_etag("\"abc\""), "abc");
+/// assert_eq!(thumbing_lambda::storage::normalize_etag("abc"), "abc");
+/// ```
+pub fn normalize_etag(etag: &str) -> &str {
+    etag.trim().trim_matches('"')
+}
+
+/// A content hash used as the ETag by the stores that do not get one from a server
+/// (FNV-1a, 64 bits, hex). Stable across runs and platforms.
+pub(crate) fn content_etag(data: &[u8]) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for &byte in data {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    format!("{hash:016x}-{}", data.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_etag_is_stable_and_content_sensitive() {
+        assert_eq!(content_etag(b""), "cbf29ce484222325-0");
+        assert_eq!(content_etag(b"a"), content_etag(b"a"));
+        assert_ne!(content_etag(b"a"), content_etag(b"b"));
+    }
+}
