@@ -389,7 +389,7 @@ impl Options {
         if let Crop::Focal { x, y } = self.crop
             && !((0.0..=1.0).contains(&x) && (0.0..=1.0).contains(&y))
         {
-            return Err(Error::invalid(format!("focal point ({x}, {y}) must lie within 0..=1 on both axes")));
+            return Err(Error::invalid("focal point must lie within 0..=1 on both axes"));
         }
         if self.limits.max_pixels == 0 || self.limits.max_input_bytes == 0 {
             return Err(Error::invalid("limits must be greater than zero"));
