@@ -101,11 +101,14 @@ pub fn libraries(config: &Config) -> Result<Vec<LibSpec>, String> {
     let peers = config.root.join("benches").join("peers");
     let script = |name: &str| peers.join(name).to_string_lossy().into_owned();
     let thumbing = LibSpec::new("thumbing", &me, &["worker"]);
+    // thumbing without shrink-on-load: the before/after of its scaled JPEG decoder, in the
+    // same run. A variant of the baseline, not a peer (see `report::is_variant`).
+    let full_decode = LibSpec::new("thumbing-full-decode", &me, &["worker", "--full-decode"]);
     let sharp = LibSpec::new("sharp", "node", &[&script("sharp_worker.js")]);
     let pillow = LibSpec::new("pillow", python(config), &[&script("pillow_pyvips.py"), "--lib", "pillow"]);
     let pyvips = LibSpec::new("pyvips", python(config), &[&script("pillow_pyvips.py"), "--lib", "pyvips"]);
     let all = match config.suite {
-        Suite::Main => vec![thumbing, sharp, pillow, pyvips],
+        Suite::Main => vec![thumbing, sharp, pillow, pyvips, full_decode],
         Suite::Python => {
             let hook = peers.join("python_module.py");
             if !hook.is_file() {
