@@ -20,7 +20,8 @@ use crate::resize::{self, Filter};
 /// The largest output side thumbing produces.
 pub const MAX_OUTPUT_SIDE: u32 = 16_384;
 
-/// Shrink-on-load leaves at least this much reduction to the resampling filter: the image
+/// The default of [`Options::shrink_on_load_margin`]. Shrink-on-load leaves at least this
+/// much reduction to the resampling filter: the image
 /// decoded at 1/2, 1/4 or 1/8 must still cover the crop window with at least twice the
 /// output's pixels in each direction. (libvips' thumbnail, behind sharp, makes the same
 /// choice for JPEG.) The DCT-domain reduction drops the frequencies the smaller size cannot
@@ -56,6 +57,7 @@ pub struct Options {
     limits: Limits,
     fail_on: FailOn,
     shrink_on_load: bool,
+    shrink_margin: f64,
 }
 
 impl Default for Options {
@@ -73,6 +75,7 @@ impl Default for Options {
             limits: Limits::default(),
             fail_on: FailOn::Truncated,
             shrink_on_load: true,
+            shrink_margin: SHRINK_ON_LOAD_MARGIN,
         }
     }
 }
@@ -311,10 +314,30 @@ impl Options {
         self
     }
 
+    /// How much reduction shrink-on-load leaves to the resampling filter (default
+    /// [`SHRINK_ON_LOAD_MARGIN`], 2): the crop window, decoded at 1/2, 1/4 or 1/8, must still
+    /// be at least `margin` times the output in each direction. A lower margin (down to 1)
+    /// decodes smaller and faster at some cost in sharpness; a higher one the reverse. Must be
+    /// a finite number of at least 1 ([`Options::validate`]).
+    ///
+    /// ```
+    /// let info = thumbing::probe(include_bytes!("../../fixtures/landscape_1.jpg"))?;
+    /// let side = info.upright_size().0.min(info.upright_size().1);
+    /// let options = thumbing::Options::new().size(side / 8);
+    /// assert_eq!(options.shrink_factor(&info), 4);
+    /// assert_eq!(options.clone().shrink_on_load_margin(1.0).shrink_factor(&info), 8);
+    /// assert!(options.shrink_on_load_margin(0.5).validate().is_err());
+    /// # Ok::<(), thumbing::Error>(())
+    /// ```
+    pub fn shrink_on_load_margin(mut self, margin: f64) -> Options {
+        self.shrink_margin = margin;
+        self
+    }
+
     /// The reduction (1, 2, 4 or 8) shrink-on-load would decode an image with these headers
     /// at: the largest power of two at most 8 that keeps every output's crop window at least
-    /// [`SHRINK_ON_LOAD_MARGIN`] times the output's size. Always 1 for formats other than
-    /// JPEG, or when shrink-on-load is off.
+    /// [`Options::shrink_on_load_margin`] times the output's size. Always 1 for formats other
+    /// than JPEG, when shrink-on-load is off, or with an invalid margin.
     ///
     /// ```
     /// let info = thumbing::probe(include_bytes!("../../fixtures/landscape_1.jpg"))?;
@@ -326,7 +349,8 @@ impl Options {
     /// # Ok::<(), thumbing::Error>(())
     /// ```
     pub fn shrink_factor(&self, info: &ImageInfo) -> u32 {
-        if !self.shrink_on_load || info.format != ImageFormat::Jpeg {
+        let margin = self.shrink_margin;
+        if !self.shrink_on_load || info.format != ImageFormat::Jpeg || !(margin.is_finite() && margin >= 1.0) {
             return 1;
         }
         let (up_w, up_h) = info.upright_size();
@@ -336,7 +360,7 @@ impl Options {
             let plan = crop::plan(up_w, up_h, box_w, box_h, self.fit, Crop::Centre, || None);
             let (_, _, window_w, window_h) = plan.window;
             let (out_w, out_h) = (f64::from(plan.resized.0.max(1)), f64::from(plan.resized.1.max(1)));
-            let room = (window_w / (SHRINK_ON_LOAD_MARGIN * out_w)).min(window_h / (SHRINK_ON_LOAD_MARGIN * out_h));
+            let room = (window_w / (margin * out_w)).min(window_h / (margin * out_h));
             while shrink > 1 && f64::from(shrink) > room {
                 shrink /= 2;
             }
@@ -390,6 +414,9 @@ impl Options {
             && !((0.0..=1.0).contains(&x) && (0.0..=1.0).contains(&y))
         {
             return Err(Error::invalid("focal point must lie within 0..=1 on both axes"));
+        }
+        if !(self.shrink_margin.is_finite() && self.shrink_margin >= 1.0) {
+            return Err(Error::invalid("the shrink-on-load margin must be a finite number of at least 1"));
         }
         if self.limits.max_pixels == 0 || self.limits.max_input_bytes == 0 {
             return Err(Error::invalid("limits must be greater than zero"));
