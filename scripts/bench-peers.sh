@@ -77,6 +77,27 @@ if [[ "$(cat "$VENV/.stamp" 2>/dev/null)" != "$py_stamp" ]]; then
   echo "$py_stamp" >"$VENV/.stamp"
 fi
 
+# Progressive versions of two corpus photos (the corpus has no large progressive photo),
+# made once with libjpeg-turbo through Pillow: quality 90, libjpeg's standard progressive scan
+# script, EXIF and ICC profile kept.
+CORPUS_DIR="${THUMBING_CORPUS:-$ROOT/../shared/corpus}"
+if [[ -f "$CORPUS_DIR/MANIFEST.tsv" ]]; then
+  mkdir -p "$PEERS_DIR/progressive"
+  "$VENV/bin/python" - "$CORPUS_DIR" "$PEERS_DIR/progressive" <<'PY'
+import os, sys
+from PIL import Image
+corpus, out = sys.argv[1], sys.argv[2]
+for rel in ("photos-exif-samples/HMD_Nokia_8.3_5G.jpg", "photos-exif-samples/iphone_hdr_NO.jpg"):
+    dest = os.path.join(out, os.path.basename(rel))
+    if os.path.exists(dest):
+        continue
+    with Image.open(os.path.join(corpus, rel)) as im:
+        extra = {k: im.info[k] for k in ("exif", "icc_profile") if im.info.get(k)}
+        im.save(dest + ".tmp", "JPEG", quality=90, progressive=True, subsampling="4:2:0", **extra)
+    os.replace(dest + ".tmp", dest)
+PY
+fi
+
 say "building thumbing-peers (release)"
 cargo build --release -p thumbing-benches --bin thumbing-peers
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"

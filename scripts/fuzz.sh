@@ -7,7 +7,7 @@
 #   bash scripts/fuzz.sh lint             # rustfmt and clippy on the fuzz crate
 #   bash scripts/fuzz.sh replay [target]  # run the saved regressions and seeds once, no fuzzing
 #
-# Targets: probe decode_jpeg decode_png decode_webp decode_gif avatar (see fuzz/README.md).
+# Targets: probe decode_jpeg scaled_jpeg decode_png decode_webp decode_gif avatar (see fuzz/README.md).
 # The growing corpus is kept in fuzz/corpus/<target>/, crashes land in fuzz/artifacts/<target>/
 # (both git-ignored); seeds are copied from fixtures/ and the shared test corpus
 # ($THUMBING_CORPUS) into fuzz/seeds/<target>/ at every run.
@@ -18,7 +18,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
 
-all_targets=(probe decode_jpeg decode_png decode_webp decode_gif avatar)
+all_targets=(probe decode_jpeg scaled_jpeg decode_png decode_webp decode_gif avatar)
 host=$(rustc -vV | sed -n 's/^host: //p')
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$repo/fuzz/target}"
 bin_dir="$CARGO_TARGET_DIR/$host/release"
@@ -73,7 +73,7 @@ make_seeds() {
   local target=$1 max_size=${2:-4M} dir="fuzz/seeds/$1" n=0 f kind want
   rm -rf "$dir"
   mkdir -p "$dir"
-  case "$target" in decode_*) want=${target#decode_} ;; *) want=any ;; esac
+  case "$target" in decode_*) want=${target#decode_} ;; scaled_jpeg) want=jpeg ;; *) want=any ;; esac
   local sources=(fixtures)
   if [ -f "$corpus_root/MANIFEST.tsv" ]; then
     sources+=("$corpus_root")
@@ -90,6 +90,10 @@ make_seeds() {
       printf "\\x$(printf %02x $((16 + n * 37 % 200)))\\x$(printf %02x $((n * 5 % 256)))" >"$dir/$n"
       printf "\\x$(printf %02x $((n * 11 % 256)))\\x80\\x40\\x$(printf %02x $((n * 7 % 256)))" >>"$dir/$n"
       printf "\\x$(printf %02x $((40 + n * 13 % 61)))\\xff" >>"$dir/$n"
+      cat "$f" >>"$dir/$n"
+    elif [ "$target" = scaled_jpeg ]; then
+      # The scale byte: 1/1, 1/2, 1/4, 1/8 in turn.
+      printf "\\x$(printf %02x $((n % 4)))" >"$dir/$n"
       cat "$f" >>"$dir/$n"
     else
       cp "$f" "$dir/$n"

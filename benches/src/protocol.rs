@@ -210,6 +210,21 @@ pub fn proc_status_kb(field: &str) -> Option<u64> {
 /// # Ok::<(), thumbing::Error>(())
 /// ```
 pub fn thumbing_job(job: &Job, bytes: &[u8]) -> thumbing::Result<Vec<u8>> {
+    thumbing_job_with(job, bytes, true)
+}
+
+/// [`thumbing_job`] with shrink-on-load on or off: off is thumbing as it was before its
+/// scaled JPEG decoder (every JPEG decoded at full size), the before/after of that feature.
+///
+/// ```
+/// let t = thumbing_benches::protocol::task("cover128").unwrap();
+/// let job = thumbing_benches::protocol::Job::new(&t, "", None);
+/// let photo = std::fs::read(thumbing_benches::corpus::fixtures_dir().join("landscape_6.jpg")).unwrap();
+/// let full = thumbing_benches::protocol::thumbing_job_with(&job, &photo, false)?;
+/// assert_eq!(thumbing::probe(&full)?.width, 128);
+/// # Ok::<(), thumbing::Error>(())
+/// ```
+pub fn thumbing_job_with(job: &Job, bytes: &[u8], shrink_on_load: bool) -> thumbing::Result<Vec<u8>> {
     let format = match job.format {
         Format::Jpeg => OutputFormat::Jpeg,
         Format::Png => OutputFormat::Png,
@@ -219,6 +234,7 @@ pub fn thumbing_job(job: &Job, bytes: &[u8]) -> thumbing::Result<Vec<u8>> {
         .fit(Fit::Cover)
         .format(format)
         .quality(job.quality)
+        .shrink_on_load(shrink_on_load)
         .process(bytes)?;
     Ok(out.pop().map(|a| a.data).unwrap_or_default())
 }

@@ -192,7 +192,7 @@ fn describe(v: &JsValue) -> String {
     } else if let Some(s) = v.as_string() {
         format!("the string {s:?}")
     } else if let Some(n) = v.as_f64() {
-        format!("the number {n}")
+        format!("the number {}", js_sys::Number::from(n).to_string_with_radix(10).map(String::from).unwrap_or_default())
     } else if let Some(b) = v.as_bool() {
         format!("{b}")
     } else {

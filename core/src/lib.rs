@@ -81,7 +81,7 @@ pub use encode::{OutputFormat, PngCompression};
 pub use error::{Error, ErrorKind, Result};
 pub use limits::Limits;
 pub use orient::Orientation;
-pub use pipeline::{Avatar, MAX_OUTPUT_SIDE, Options};
+pub use pipeline::{Avatar, MAX_OUTPUT_SIDE, Options, SHRINK_ON_LOAD_MARGIN};
 pub use resize::Filter;
 
 /// Makes one `size` × `size` avatar: centre-cropped, upright, sRGB, JPEG at quality 80,
@@ -112,4 +112,31 @@ pub fn probe(bytes: &[u8]) -> Result<ImageInfo> {
     let unlimited = Limits { max_input_bytes: usize::MAX, max_pixels: u64::MAX };
     std::panic::catch_unwind(|| decode::probe(bytes, &unlimited))
         .unwrap_or_else(|_| Err(Error::Corrupt("the header parser failed on malformed data".into())))
+}
+
+/// Decodes a JPEG at `1/denominator` of its stored size (`denominator` 1, 2, 4 or 8) with
+/// thumbing's own scaled decoder, the one behind [`Options::shrink_on_load`]: the reduction
+/// happens in the DCT domain, so a 1/8 decode costs little more than reading the file.
+///
+/// Returns `Ok(None)` when the file is outside what the scaled decoder covers (arithmetic
+/// coding, 12-bit or lossless frames, CMYK or RGB-coded components, unusual chroma sampling,
+/// damaged or truncated data); [`Options`] then decodes it at full size with the general
+/// decoder. The size is rounded up (`ceil(width / denominator)`); pixels are as stored:
+/// RGB or gray, not turned upright and not colour-managed. Default [`Limits`] apply.
+///
+/// ```
+/// let photo = include_bytes!("../../fixtures/landscape_1.jpg");
+/// let info = thumbing::probe(photo)?;
+/// let small = thumbing::decode_jpeg_reduced(photo, 4)?.expect("a baseline YCbCr JPEG");
+/// assert_eq!(small.width, info.width.div_ceil(4));
+/// assert_eq!(small.layout, thumbing::PixelLayout::Rgb);
+/// assert!(thumbing::decode_jpeg_reduced(photo, 3).is_err());
+/// # Ok::<(), thumbing::Error>(())
+/// ```
+pub fn decode_jpeg_reduced(bytes: &[u8], denominator: u32) -> Result<Option<Bitmap>> {
+    if !matches!(denominator, 1 | 2 | 4 | 8) {
+        return Err(Error::invalid(format!("JPEG scale denominator {denominator} is not 1, 2, 4 or 8")));
+    }
+    std::panic::catch_unwind(|| decode::decode_jpeg_reduced(bytes, &Limits::default(), denominator))
+        .unwrap_or_else(|_| Err(Error::Corrupt("the decoder failed on malformed data".into())))
 }

@@ -11,7 +11,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use crate::bitmap::{Bitmap, PixelLayout};
 use crate::color::{self, SourceProfile};
 use crate::crop::{self, Crop, Fit, Saliency};
-use crate::decode::{self, Decoded, FailOn};
+use crate::decode::{self, Decoded, FailOn, ImageFormat, ImageInfo};
 use crate::encode::{self, EncodeSettings, OutputFormat, PngCompression};
 use crate::error::{Error, Result};
 use crate::limits::Limits;
@@ -19,6 +19,16 @@ use crate::resize::{self, Filter};
 
 /// The largest output side thumbing produces.
 pub const MAX_OUTPUT_SIDE: u32 = 16_384;
+
+/// The default of [`Options::shrink_on_load_margin`]. Shrink-on-load leaves at least this
+/// much reduction to the resampling filter: the image
+/// decoded at 1/2, 1/4 or 1/8 must still cover the crop window with at least twice the
+/// output's pixels in each direction. (libvips' thumbnail, behind sharp, makes the same
+/// choice for JPEG.) The DCT-domain reduction drops the frequencies the smaller size cannot
+/// hold but, unlike Lanczos, keeps the ones just below that limit at full strength; the
+/// resampler's own reduction by two or more then band-limits as it does for a full decode,
+/// so avatars stay within rounding of the full-decode ones.
+pub const SHRINK_ON_LOAD_MARGIN: f64 = 2.0;
 
 /// Everything the pipeline can be told: output sizes, fit and crop, format and quality,
 /// limits. Build it with the chained setters; every setter has a sensible default, so
@@ -46,6 +56,8 @@ pub struct Options {
     background: [u8; 3],
     limits: Limits,
     fail_on: FailOn,
+    shrink_on_load: bool,
+    shrink_margin: f64,
 }
 
 impl Default for Options {
@@ -62,6 +74,8 @@ impl Default for Options {
             background: [255, 255, 255],
             limits: Limits::default(),
             fail_on: FailOn::Truncated,
+            shrink_on_load: true,
+            shrink_margin: SHRINK_ON_LOAD_MARGIN,
         }
     }
 }
@@ -281,6 +295,79 @@ impl Options {
         self
     }
 
+    /// Whether JPEGs may be decoded at 1/2, 1/4 or 1/8 of their size straight from the DCT
+    /// coefficients when the outputs are small enough (default on), like libjpeg's scaled
+    /// decoding behind sharp and Pillow's `draft`. The reduction is the largest one that
+    /// leaves the crop window at least [`SHRINK_ON_LOAD_MARGIN`] times the output size;
+    /// several sizes share one decode at the scale the largest of them needs. Files the
+    /// scaled decoder does not cover are decoded at full size as before.
+    ///
+    /// ```
+    /// let photo = include_bytes!("../../fixtures/landscape_1.jpg");
+    /// let fast = thumbing::Options::new().size(32).render(photo)?.remove(0);
+    /// let full = thumbing::Options::new().size(32).shrink_on_load(false).render(photo)?.remove(0);
+    /// assert_eq!((fast.width, fast.height), (full.width, full.height));
+    /// # Ok::<(), thumbing::Error>(())
+    /// ```
+    pub fn shrink_on_load(mut self, enabled: bool) -> Options {
+        self.shrink_on_load = enabled;
+        self
+    }
+
+    /// How much reduction shrink-on-load leaves to the resampling filter (default
+    /// [`SHRINK_ON_LOAD_MARGIN`], 2): the crop window, decoded at 1/2, 1/4 or 1/8, must still
+    /// be at least `margin` times the output in each direction. A lower margin (down to 1)
+    /// decodes smaller and faster at some cost in sharpness; a higher one the reverse. Must be
+    /// a finite number of at least 1 ([`Options::validate`]).
+    ///
+    /// ```
+    /// let info = thumbing::probe(include_bytes!("../../fixtures/landscape_1.jpg"))?;
+    /// let side = info.upright_size().0.min(info.upright_size().1);
+    /// let options = thumbing::Options::new().size(side / 8);
+    /// assert_eq!(options.shrink_factor(&info), 4);
+    /// assert_eq!(options.clone().shrink_on_load_margin(1.0).shrink_factor(&info), 8);
+    /// assert!(options.shrink_on_load_margin(0.5).validate().is_err());
+    /// # Ok::<(), thumbing::Error>(())
+    /// ```
+    pub fn shrink_on_load_margin(mut self, margin: f64) -> Options {
+        self.shrink_margin = margin;
+        self
+    }
+
+    /// The reduction (1, 2, 4 or 8) shrink-on-load would decode an image with these headers
+    /// at: the largest power of two at most 8 that keeps every output's crop window at least
+    /// [`Options::shrink_on_load_margin`] times the output's size. Always 1 for formats other
+    /// than JPEG, when shrink-on-load is off, or with an invalid margin.
+    ///
+    /// ```
+    /// let info = thumbing::probe(include_bytes!("../../fixtures/landscape_1.jpg"))?;
+    /// let (w, h) = info.upright_size();
+    /// let side = w.min(h);
+    /// // A window of `side` pixels over a side/8 output: a reduction of 4 keeps 2x margin.
+    /// assert_eq!(thumbing::Options::new().size(side / 8).shrink_factor(&info), 4);
+    /// assert_eq!(thumbing::Options::new().size(side).shrink_factor(&info), 1);
+    /// # Ok::<(), thumbing::Error>(())
+    /// ```
+    pub fn shrink_factor(&self, info: &ImageInfo) -> u32 {
+        let margin = self.shrink_margin;
+        if !self.shrink_on_load || info.format != ImageFormat::Jpeg || !(margin.is_finite() && margin >= 1.0) {
+            return 1;
+        }
+        let (up_w, up_h) = info.upright_size();
+        let mut shrink = 8;
+        for &(box_w, box_h) in &self.sizes {
+            // The window's size does not depend on where the crop is placed.
+            let plan = crop::plan(up_w, up_h, box_w, box_h, self.fit, Crop::Centre, || None);
+            let (_, _, window_w, window_h) = plan.window;
+            let (out_w, out_h) = (f64::from(plan.resized.0.max(1)), f64::from(plan.resized.1.max(1)));
+            let room = (window_w / (margin * out_w)).min(window_h / (margin * out_h));
+            while shrink > 1 && f64::from(shrink) > room {
+                shrink /= 2;
+            }
+        }
+        shrink
+    }
+
     /// The output format these options produce.
     ///
     /// ```
@@ -326,7 +413,10 @@ impl Options {
         if let Crop::Focal { x, y } = self.crop
             && !((0.0..=1.0).contains(&x) && (0.0..=1.0).contains(&y))
         {
-            return Err(Error::invalid(format!("focal point ({x}, {y}) must lie within 0..=1 on both axes")));
+            return Err(Error::invalid("focal point must lie within 0..=1 on both axes"));
+        }
+        if !(self.shrink_margin.is_finite() && self.shrink_margin >= 1.0) {
+            return Err(Error::invalid("the shrink-on-load margin must be a finite number of at least 1"));
         }
         if self.limits.max_pixels == 0 || self.limits.max_input_bytes == 0 {
             return Err(Error::invalid("limits must be greater than zero"));
@@ -367,11 +457,15 @@ impl Options {
     /// ```
     pub fn render(&self, bytes: &[u8]) -> Result<Vec<Bitmap>> {
         self.validate()?;
-        let decoded = decode_guarded(bytes, &self.limits, self.fail_on)?;
+        let (info, decoded) = decode_guarded(bytes, &self.limits, self.fail_on, |info| self.shrink_factor(info))?;
         let profile = decoded.icc.as_deref().and_then(SourceProfile::parse);
         let orientation = decoded.orientation;
         let source = &decoded.bitmap;
-        let (up_w, up_h) = orientation.upright_size(source.width, source.height);
+        // Geometry is planned at the stored size, then mapped onto the (maybe reduced) bitmap.
+        let shrink = f64::from(decoded.shrink);
+        let (full_w, full_h) =
+            if decoded.shrink > 1 { (info.width, info.height) } else { (source.width, source.height) };
+        let (up_w, up_h) = orientation.upright_size(full_w, full_h);
 
         // Content analysis for smart crops is done once, on a small upright copy.
         let mut saliency: Option<Option<Saliency>> = None;
@@ -393,7 +487,8 @@ impl Options {
         let mut outputs = Vec::with_capacity(self.sizes.len());
         for &(box_w, box_h) in &self.sizes {
             let plan = crop::plan(up_w, up_h, box_w, box_h, self.fit, self.crop, &mut analyse);
-            let window = orientation.source_rect(plan.window, f64::from(source.width), f64::from(source.height));
+            let window = orientation.source_rect(plan.window, f64::from(full_w), f64::from(full_h));
+            let window = reduce_window(window, shrink, source);
             let (rw, rh) = orientation.upright_size(plan.resized.0, plan.resized.1);
             let resized = resize::resize(source, window, rw, rh, self.filter)?;
             let upright = orientation.apply(color::to_srgb(resized, profile.as_ref()));
@@ -404,11 +499,34 @@ impl Options {
     }
 }
 
-/// Decodes, turning any panic inside a third-party decoder into a [`Error::Corrupt`]: a
-/// hostile file must never take the process down.
-fn decode_guarded(bytes: &[u8], limits: &Limits, fail_on: FailOn) -> Result<Decoded> {
-    catch_unwind(AssertUnwindSafe(|| decode::decode(bytes, limits, fail_on)))
-        .unwrap_or_else(|_| Err(Error::Corrupt("the decoder failed on malformed data".into())))
+/// Probes, then decodes at the reduction `shrink` picks from the headers, turning any panic
+/// inside a third-party header parser or decoder into a [`Error::Corrupt`]: a hostile file
+/// must never take the process down.
+fn decode_guarded(
+    bytes: &[u8],
+    limits: &Limits,
+    fail_on: FailOn,
+    shrink: impl Fn(&ImageInfo) -> u32,
+) -> Result<(ImageInfo, Decoded)> {
+    catch_unwind(AssertUnwindSafe(|| {
+        let info = decode::probe(bytes, limits)?;
+        let decoded = decode::decode(bytes, limits, fail_on, shrink(&info))?;
+        Ok((info, decoded))
+    }))
+    .unwrap_or_else(|_| Err(Error::Corrupt("the decoder failed on malformed data".into())))
+}
+
+/// Maps a fractional window in stored full-size coordinates onto a bitmap decoded at
+/// `1/shrink` scale. Each reduced pixel covers `shrink` × `shrink` stored pixels starting at
+/// a multiple of `shrink`, so the mapping is a plain division; the reduced size is rounded
+/// up, so the result always lies inside the bitmap (the clamp only absorbs float noise).
+fn reduce_window(window: (f64, f64, f64, f64), shrink: f64, bitmap: &Bitmap) -> (f64, f64, f64, f64) {
+    if shrink == 1.0 {
+        return window;
+    }
+    let (bw, bh) = (f64::from(bitmap.width), f64::from(bitmap.height));
+    let (l, t) = ((window.0 / shrink).clamp(0.0, bw), (window.1 / shrink).clamp(0.0, bh));
+    (l, t, (window.2 / shrink).min(bw - l), (window.3 / shrink).min(bh - t))
 }
 
 /// Pads `image` to `canvas` with the background colour (for [`Fit::Contain`]).

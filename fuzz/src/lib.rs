@@ -179,3 +179,42 @@ pub fn avatar(data: &[u8]) {
         ),
     }
 }
+
+/// The scaled JPEG decoder behind shrink-on-load, called directly: the first byte picks the
+/// scale (1/1, 1/2, 1/4 or 1/8), the rest is the file. Inputs that do not probe as a JPEG
+/// within the targets' limits are skipped (the pipeline's limits check runs before this
+/// decoder in every real call).
+pub fn scaled_jpeg(data: &[u8]) {
+    let Some((&selector, image)) = data.split_first() else {
+        return;
+    };
+    let denominator = [1, 2, 4, 8][usize::from(selector & 3)];
+    let Ok(info) = thumbing::probe(image) else {
+        return;
+    };
+    if info.format != ImageFormat::Jpeg
+        || u64::from(info.width) * u64::from(info.height) > MAX_PIXELS
+        || image.len() > MAX_INPUT_BYTES
+    {
+        return;
+    }
+    match thumbing::decode_jpeg_reduced(image, denominator) {
+        Ok(Some(bitmap)) => {
+            let expected = (info.width.div_ceil(denominator), info.height.div_ceil(denominator));
+            assert_eq!((bitmap.width, bitmap.height), expected, "1/{denominator} of {info:?}");
+            let len = bitmap.width as usize * bitmap.height as usize * bitmap.layout.channels();
+            assert_eq!(bitmap.data.len(), len, "{bitmap:?} has a buffer of the wrong size");
+            assert!(
+                matches!(bitmap.layout, thumbing::PixelLayout::Rgb | thumbing::PixelLayout::Gray),
+                "the scaled decoder gives RGB or gray, not {:?}",
+                bitmap.layout
+            );
+        }
+        Ok(None) => {}
+        Err(e) => assert!(
+            matches!(e.kind(), ErrorKind::Corrupt | ErrorKind::UnsupportedFormat | ErrorKind::TooLarge),
+            "scaled decode failed with category {:?}: {e}",
+            e.kind()
+        ),
+    }
+}

@@ -220,6 +220,9 @@ pub(crate) struct Decoded {
     pub bitmap: Bitmap,
     pub icc: Option<Vec<u8>>,
     pub orientation: Orientation,
+    /// The bitmap is `1/shrink` of the stored size (1 unless a scaled decode was asked for
+    /// and the format's decoder could do it).
+    pub shrink: u32,
 }
 
 /// Reads the headers of `bytes` and checks them against `limits`.
@@ -234,12 +237,14 @@ pub(crate) fn probe(bytes: &[u8], limits: &Limits) -> Result<ImageInfo> {
     Ok(info)
 }
 
-/// Decodes `bytes` to an 8-bit bitmap, after checking the header against `limits`.
-pub(crate) fn decode(bytes: &[u8], limits: &Limits, fail_on: FailOn) -> Result<Decoded> {
+/// Decodes `bytes` to an 8-bit bitmap, after checking the header against `limits`. With
+/// `shrink` 2, 4 or 8, formats that can decode at reduced size directly (JPEG) may do so;
+/// [`Decoded::shrink`] tells.
+pub(crate) fn decode(bytes: &[u8], limits: &Limits, fail_on: FailOn, shrink: u32) -> Result<Decoded> {
     let info = probe(bytes, limits)?;
     limits.check_dimensions(info.width, info.height)?;
     let decoded = match info.format {
-        ImageFormat::Jpeg => jpeg::decode(bytes, &info, fail_on)?,
+        ImageFormat::Jpeg => jpeg::decode(bytes, &info, fail_on, shrink)?,
         ImageFormat::Png => png::decode(bytes, &info, limits, fail_on)?,
         ImageFormat::WebP => webp::decode(bytes, &info, limits, fail_on)?,
         ImageFormat::Gif => gif::decode(bytes, &info, limits, fail_on)?,
@@ -249,6 +254,17 @@ pub(crate) fn decode(bytes: &[u8], limits: &Limits, fail_on: FailOn) -> Result<D
         decoded.bitmap.width as usize * decoded.bitmap.height as usize * decoded.bitmap.layout.channels()
     );
     Ok(decoded)
+}
+
+/// The scaled JPEG decoder on its own: `None` when the file needs the general decoder.
+pub(crate) fn decode_jpeg_reduced(bytes: &[u8], limits: &Limits, denominator: u32) -> Result<Option<Bitmap>> {
+    let info = probe(bytes, limits)?;
+    if info.format != ImageFormat::Jpeg {
+        return Err(Error::UnsupportedFormat(format!("{} is not JPEG", info.format)));
+    }
+    limits.check_dimensions(info.width, info.height)?;
+    let header = jpeg::read_header(bytes)?;
+    Ok(jpeg::decode_scaled(bytes, &header, denominator))
 }
 
 #[cfg(test)]

@@ -101,11 +101,14 @@ pub fn libraries(config: &Config) -> Result<Vec<LibSpec>, String> {
     let peers = config.root.join("benches").join("peers");
     let script = |name: &str| peers.join(name).to_string_lossy().into_owned();
     let thumbing = LibSpec::new("thumbing", &me, &["worker"]);
+    // thumbing without shrink-on-load: the before/after of its scaled JPEG decoder, in the
+    // same run. A variant of the baseline, not a peer (see `report::is_variant`).
+    let full_decode = LibSpec::new("thumbing-full-decode", &me, &["worker", "--full-decode"]);
     let sharp = LibSpec::new("sharp", "node", &[&script("sharp_worker.js")]);
     let pillow = LibSpec::new("pillow", python(config), &[&script("pillow_pyvips.py"), "--lib", "pillow"]);
     let pyvips = LibSpec::new("pyvips", python(config), &[&script("pillow_pyvips.py"), "--lib", "pyvips"]);
     let all = match config.suite {
-        Suite::Main => vec![thumbing, sharp, pillow, pyvips],
+        Suite::Main => vec![thumbing, sharp, pillow, pyvips, full_decode],
         Suite::Python => {
             let hook = peers.join("python_module.py");
             if !hook.is_file() {
@@ -162,18 +165,31 @@ const PHOTOS: [&str; 5] = [
     "sharp-fixtures/flowers.jpeg",
     "exif-orientation-examples/Landscape_6.jpg",
 ];
+/// Progressive versions of the first two photos, written by `scripts/bench-peers.sh` into
+/// `<peers dir>/progressive/` with libjpeg-turbo (Pillow, quality 90, libjpeg's standard
+/// progressive scan script, EXIF and ICC kept): the corpus has no large progressive photo,
+/// and progressive files are where scaled decoding matters most.
+const PROGRESSIVE: [&str; 2] = ["HMD_Nokia_8.3_5G.jpg", "iphone_hdr_NO.jpg"];
 /// PNGs with alpha.
 const ALPHA: [&str; 2] = ["sharp-fixtures/blackbug.png", "sharp-fixtures/test-pattern.png"];
 
 /// The cases to run, in order.
 pub fn cases(config: &Config) -> Result<Vec<Case>, String> {
     let t = |name: &str| protocol::task(name).expect("known task");
+    let progressive_dir = config.peers_dir.join("progressive");
+    let progressive: Vec<String> = PROGRESSIVE
+        .iter()
+        .map(|f| progressive_dir.join(f))
+        .filter(|p| p.is_file())
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect();
     let list: Vec<(Task, &str)> = if config.quick {
         vec![(t("cover512"), PHOTOS[2]), (t("alpha512"), ALPHA[0])]
     } else {
         let mut v: Vec<(Task, &str)> = Vec::new();
         for task in ["cover512", "cover128"] {
             v.extend(PHOTOS.iter().map(|f| (t(task), *f)));
+            v.extend(progressive.iter().map(|f| (t(task), f.as_str())));
         }
         v.extend(ALPHA.iter().map(|f| (t("alpha512"), *f)));
         v
@@ -185,11 +201,17 @@ pub fn cases(config: &Config) -> Result<Vec<Case>, String> {
         {
             continue;
         }
+        // Corpus files by their path in the corpus; generated ones (absolute paths) as
+        // `progressive/<name>`.
         let path = config.corpus.join(file);
+        let file = match file.strip_prefix(&*progressive_dir.to_string_lossy()) {
+            Some(name) => format!("progressive{name}"),
+            None => file.to_string(),
+        };
         let bytes = std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         let info = thumbing::probe(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
         let (width, height) = info.upright_size();
-        out.push(Case { task, file: file.to_string(), path, width, height, input_bytes: bytes.len() as u64 });
+        out.push(Case { task, file, path, width, height, input_bytes: bytes.len() as u64 });
     }
     if out.is_empty() {
         return Err("no case matches the --cases filter".into());

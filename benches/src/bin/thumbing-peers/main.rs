@@ -70,6 +70,10 @@ enum Cmd {
         /// Run this one request (JSON) in this process and report memory figures.
         #[arg(long)]
         once: Option<String>,
+        /// Shrink-on-load off: every JPEG decoded at full size (thumbing before its scaled
+        /// decoder), reported as `thumbing-full-decode`.
+        #[arg(long)]
+        full_decode: bool,
     },
     /// Scores output images against the reference for a task and input.
     Score {
@@ -197,8 +201,8 @@ fn criterion_markdown(criterion_dir: Option<PathBuf>, out: Option<PathBuf>) -> R
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Cmd::Worker { once: Some(request) } => worker::once(&request),
-        Cmd::Worker { once: None } => worker::serve(),
+        Cmd::Worker { once: Some(request), full_decode } => worker::once(&request, full_decode),
+        Cmd::Worker { once: None, full_decode } => worker::serve(full_decode),
         Cmd::Score { task, input, outputs } => score(&task, &input, &outputs),
         Cmd::CriterionReport { criterion_dir, out } => criterion_markdown(criterion_dir, out),
         Cmd::Run { suite, runs, warmup, quick, libs, cases, corpus: corpus_dir, peers_dir, out } => {

@@ -82,9 +82,15 @@ struct Headline<'a> {
     best_ssim: Option<&'a Measurement>,
 }
 
+/// Whether `lib` is a variant of the baseline `base` (named `<base>-…`, such as
+/// `thumbing-full-decode`): shown in the tables, never counted as a peer.
+pub fn is_variant(lib: &str, base: &str) -> bool {
+    lib.strip_prefix(base).is_some_and(|rest| rest.starts_with('-'))
+}
+
 fn headline(case: &CaseResult) -> Option<Headline<'_>> {
     let baseline = case.rows.first()?;
-    let peers = || case.rows[1..].iter().filter(|m| m.error.is_none());
+    let peers = || case.rows[1..].iter().filter(|m| m.error.is_none() && !is_variant(&m.lib, &baseline.lib));
     let fastest =
         peers().filter(|m| median(m).is_some()).min_by(|a, b| median(a).unwrap().total_cmp(&median(b).unwrap()));
     let leanest = peers().filter(|m| m.peak_kb.is_some()).min_by_key(|m| m.peak_kb.unwrap());

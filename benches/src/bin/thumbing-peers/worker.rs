@@ -5,11 +5,17 @@ use std::collections::HashMap;
 use std::io::{BufRead, Write};
 use std::time::Instant;
 
-use thumbing_benches::protocol::{Job, Request, Response, proc_status_kb, thumbing_job};
+use thumbing_benches::protocol::{Job, Request, Response, proc_status_kb, thumbing_job_with};
 
-fn info() -> Response {
+/// The library name a worker reports: `thumbing`, or `thumbing-full-decode` with
+/// shrink-on-load off.
+pub fn name(full_decode: bool) -> &'static str {
+    if full_decode { "thumbing-full-decode" } else { "thumbing" }
+}
+
+fn info(full_decode: bool) -> Response {
     Response {
-        lib: Some("thumbing".into()),
+        lib: Some(name(full_decode).into()),
         version: Some(env!("CARGO_PKG_VERSION").into()),
         detail: Some(format!(
             "in-process, {} build",
@@ -20,9 +26,9 @@ fn info() -> Response {
 }
 
 /// Runs `job` once on `bytes`, writing the output when asked.
-fn run(job: &Job, bytes: &[u8]) -> Response {
+fn run(job: &Job, bytes: &[u8], full_decode: bool) -> Response {
     let start = Instant::now();
-    let result = thumbing_job(job, bytes);
+    let result = thumbing_job_with(job, bytes, !full_decode);
     let ms = start.elapsed().as_secs_f64() * 1000.0;
     match result {
         Ok(data) => {
@@ -37,8 +43,8 @@ fn run(job: &Job, bytes: &[u8]) -> Response {
     }
 }
 
-/// Serves requests from stdin until it closes.
-pub fn serve() -> Result<(), String> {
+/// Serves requests from stdin until it closes; `full_decode` turns shrink-on-load off.
+pub fn serve(full_decode: bool) -> Result<(), String> {
     let stdin = std::io::stdin();
     let mut stdout = std::io::stdout().lock();
     let mut cache: HashMap<String, Vec<u8>> = HashMap::new();
@@ -48,7 +54,7 @@ pub fn serve() -> Result<(), String> {
             continue;
         }
         let response = match serde_json::from_str::<Request>(&line) {
-            Ok(Request::Info) => info(),
+            Ok(Request::Info) => info(full_decode),
             Ok(Request::Run(job)) => {
                 if !cache.contains_key(&job.input) {
                     match std::fs::read(&job.input) {
@@ -62,7 +68,7 @@ pub fn serve() -> Result<(), String> {
                         }
                     }
                 }
-                run(&job, &cache[&job.input])
+                run(&job, &cache[&job.input], full_decode)
             }
             Err(e) => Response { error: Some(format!("bad request {line:?}: {e}")), ..Response::default() },
         };
@@ -72,14 +78,14 @@ pub fn serve() -> Result<(), String> {
 }
 
 /// Runs one request in a fresh process and reports its memory.
-pub fn once(request: &str) -> Result<(), String> {
+pub fn once(request: &str, full_decode: bool) -> Result<(), String> {
     let job = match serde_json::from_str::<Request>(request).map_err(|e| format!("bad request {request:?}: {e}"))? {
         Request::Run(job) => job,
-        Request::Info => return write_line(&mut std::io::stdout().lock(), &info()),
+        Request::Info => return write_line(&mut std::io::stdout().lock(), &info(full_decode)),
     };
     let idle_kb = proc_status_kb("VmRSS");
     let bytes = std::fs::read(&job.input).map_err(|e| format!("cannot read {}: {e}", job.input))?;
-    let mut response = run(&job, &bytes);
+    let mut response = run(&job, &bytes, full_decode);
     drop(bytes);
     response.idle_kb = idle_kb;
     response.peak_kb = proc_status_kb("VmHWM");

@@ -1,5 +1,14 @@
-//! JPEG: our own bounded marker walk for probing and metadata, zune-jpeg for the common
-//! 8-bit Huffman-coded frames, and jpeg-decoder for lossless and 12-bit frames.
+//! JPEG: our own bounded marker walk for probing and metadata; our own scaled decoder for
+//! shrink-on-load (8-bit Huffman baseline and progressive, gray or YCbCr, at 1/2, 1/4, 1/8);
+//! zune-jpeg for everything else that is 8-bit and Huffman-coded (and for any file the
+//! scaled decoder declines), and jpeg-decoder for lossless and 12-bit frames.
+
+mod color;
+mod huffman;
+mod idct;
+mod markers;
+mod scaled;
+mod scan;
 
 use zune_core::bytestream::ZCursor;
 use zune_core::colorspace::ColorSpace;
@@ -206,18 +215,34 @@ pub(crate) fn count_scans(bytes: &[u8], limit: usize) -> usize {
     scans
 }
 
-pub(super) fn decode(bytes: &[u8], info: &ImageInfo, fail_on: FailOn) -> Result<Decoded> {
+/// Decodes at `1/shrink` of the stored size when the scaled decoder covers the file (and
+/// `shrink` is 2, 4 or 8), else at full size; [`Decoded::shrink`] says which happened.
+pub(super) fn decode(bytes: &[u8], info: &ImageInfo, fail_on: FailOn, shrink: u32) -> Result<Decoded> {
     let header = read_header(bytes)?;
     let scans = count_scans(bytes, MAX_SCANS);
     if scans > MAX_SCANS {
         return Err(Error::TooLarge(format!("JPEG has more than {MAX_SCANS} scans")));
+    }
+    let icc = header.icc_profile();
+    if shrink > 1
+        && let Some(bitmap) = decode_scaled(bytes, &header, shrink)
+    {
+        return Ok(Decoded { bitmap, icc, orientation: info.orientation, shrink });
     }
     let bitmap = if header.precision == 8 && header.kind != FrameKind::Lossless {
         decode_zune(bytes, &header, fail_on)?
     } else {
         decode_fallback(bytes, &header)?
     };
-    Ok(Decoded { bitmap, icc: header.icc_profile(), orientation: info.orientation })
+    Ok(Decoded { bitmap, icc, orientation: info.orientation, shrink: 1 })
+}
+
+/// The scaled decoder, or `None` when the file needs the general one.
+pub(super) fn decode_scaled(bytes: &[u8], header: &JpegHeader<'_>, denominator: u32) -> Option<Bitmap> {
+    if header.precision != 8 || header.kind == FrameKind::Lossless || !matches!(header.components, 1 | 3) {
+        return None;
+    }
+    scaled::decode(bytes, denominator).ok()
 }
 
 fn decode_zune(bytes: &[u8], header: &JpegHeader<'_>, fail_on: FailOn) -> Result<Bitmap> {

@@ -1,0 +1,421 @@
+//! Entropy decoding of scans (ITU-T T.81 F.2 for sequential, G.1.2 for progressive), keeping
+//! only the coefficients the output scale uses.
+//!
+//! A [`Scale`] says which coefficients are kept: at 1/N the N×N low-frequency corner, stored
+//! per block in natural order within the corner (`v * N + u`). Coefficients outside it are
+//! still decoded (the bit stream has to be parsed) but not stored; progressive refinement
+//! scans need to know whether those were non-zero, which [`Component::history`] records when
+//! the scan script requires it.
+
+use super::huffman::{BitReader, HuffmanTable, Unsupported};
+use super::markers::ZIGZAG;
+
+/// Marks a zigzag position whose coefficient is not stored.
+const NOT_STORED: u8 = u8::MAX;
+
+/// Which coefficients an output scale needs.
+#[derive(Debug, Clone)]
+pub(crate) struct Scale {
+    /// Output pixels per block side: 8, 4, 2 or 1.
+    pub n: usize,
+    /// Stored coefficients per block, `n * n`.
+    pub per_block: usize,
+    /// For each zigzag position, its slot in the stored corner or [`NOT_STORED`].
+    pub slot: [u8; 64],
+    /// Bit `k` set when zigzag position `k` is stored.
+    pub stored: u64,
+}
+
+impl Scale {
+    /// The scale for a reduction by `denominator` (1, 2, 4 or 8).
+    pub fn new(denominator: u32) -> Option<Scale> {
+        let n = match denominator {
+            1 => 8,
+            2 => 4,
+            4 => 2,
+            8 => 1,
+            _ => return None,
+        };
+        let mut slot = [NOT_STORED; 64];
+        let mut stored = 0u64;
+        for (k, &natural) in ZIGZAG.iter().enumerate() {
+            let (row, col) = (usize::from(natural) / 8, usize::from(natural) % 8);
+            if row < n && col < n {
+                slot[k] = (row * n + col) as u8;
+                stored |= 1 << k;
+            }
+        }
+        Some(Scale { n, per_block: n * n, slot, stored })
+    }
+}
+
+/// Bits `ss..=se` of a zigzag-position mask.
+pub(crate) fn band(ss: usize, se: usize) -> u64 {
+    let high = if se >= 63 { u64::MAX } else { (1u64 << (se + 1)) - 1 };
+    high & !((1u64 << ss) - 1)
+}
+
+/// Per-component decoding state.
+pub(crate) struct Component {
+    /// Sampling factors.
+    pub h: usize,
+    pub v: usize,
+    /// Blocks per row and rows of blocks in the MCU-padded grid.
+    pub blocks_w: usize,
+    pub blocks_h: usize,
+    /// Blocks a non-interleaved scan covers (the component's own size, rounded up to blocks).
+    pub own_w: usize,
+    pub own_h: usize,
+    /// Quantisation table in stored-slot order, latched at the component's first scan.
+    pub quant: Option<[i32; 64]>,
+    /// `scale.per_block` coefficients per block of the padded grid (coefficient mode only).
+    pub coefs: Vec<i16>,
+    /// One bit per zigzag position per block: non-zero so far (only when refinement scans
+    /// need it for coefficients that are not stored).
+    pub history: Vec<u64>,
+}
+
+/// What a scan carries over between blocks and resets at a restart marker.
+#[derive(Default)]
+pub(crate) struct EntropyState {
+    pub predictors: [i32; 4],
+    pub eob_run: u32,
+}
+
+/// The units a scan is coded in.
+pub(crate) enum ScanUnits {
+    /// Several components: `w` × `h` MCUs, each with `h × v` blocks of each component, in
+    /// the order of `factors`.
+    Mcus { w: usize, h: usize, factors: Vec<(usize, usize)> },
+    /// One component: its `w` × `h` blocks, one at a time.
+    Blocks { w: usize, h: usize },
+}
+
+/// Walks the blocks of a scan in coding order, handling restart intervals. `f` receives the
+/// reader, the state, the index of the component within the scan and the block's position.
+pub(crate) fn walk_scan(
+    reader: &mut BitReader<'_>,
+    units: &ScanUnits,
+    restart_interval: u16,
+    mut f: impl FnMut(&mut BitReader<'_>, &mut EntropyState, usize, usize, usize) -> Result<(), Unsupported>,
+) -> Result<(), Unsupported> {
+    let mut state = EntropyState::default();
+    let (units_w, units_h) = match *units {
+        ScanUnits::Mcus { w, h, .. } | ScanUnits::Blocks { w, h } => (w, h),
+    };
+    let interval = usize::from(restart_interval);
+    let (mut count, mut expected) = (0usize, 0u8);
+    for uy in 0..units_h {
+        for ux in 0..units_w {
+            if interval > 0 && count == interval {
+                reader.restart(expected)?;
+                expected = (expected + 1) & 7;
+                state = EntropyState::default();
+                count = 0;
+            }
+            count += 1;
+            match units {
+                ScanUnits::Blocks { .. } => f(reader, &mut state, 0, ux, uy)?,
+                ScanUnits::Mcus { factors, .. } => {
+                    for (i, &(h, v)) in factors.iter().enumerate() {
+                        for by in 0..v {
+                            for bx in 0..h {
+                                f(reader, &mut state, i, ux * h + bx, uy * v + by)?;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        // Data that ran out leaves the rest of the scan to zero padding: stop at the end of
+        // the row instead of walking every remaining block (hostile files can declare
+        // hundreds of megapixels and many scans with almost no data).
+        if reader.overran() {
+            return Err(Unsupported);
+        }
+    }
+    Ok(())
+}
+
+/// The DC difference of T.81 F.2.2.1, added to the predictor.
+#[inline]
+fn decode_dc(reader: &mut BitReader<'_>, table: &HuffmanTable, predictor: &mut i32) -> Result<i32, Unsupported> {
+    let diff = match reader.coefficient(table) {
+        Some((_, diff)) => diff,
+        None => {
+            let size = reader.decode(table)?;
+            if size > 11 {
+                return Err(Unsupported);
+            }
+            reader.receive_extend(u32::from(size))
+        }
+    };
+    // Real predictors stay within ±2048; the clamp keeps hostile data within `i16`, which
+    // dequantisation relies on.
+    *predictor = (*predictor + diff).clamp(i32::from(i16::MIN), i32::from(i16::MAX));
+    Ok(*predictor)
+}
+
+/// One sequential block: fills `block` (indexed by stored slot; must be zero on entry) and
+/// returns whether any stored AC coefficient is non-zero.
+#[inline]
+pub(crate) fn decode_sequential_block(
+    reader: &mut BitReader<'_>,
+    dc: &HuffmanTable,
+    ac: &HuffmanTable,
+    predictor: &mut i32,
+    scale: &Scale,
+    block: &mut [i32; 64],
+) -> Result<bool, Unsupported> {
+    block[0] = decode_dc(reader, dc, predictor)?;
+    let mut any_ac = false;
+    let mut k = 1;
+    while k < 64 {
+        if let Some((run, value)) = reader.coefficient(ac) {
+            if value == 0 {
+                if run == 0 {
+                    break; // end of block
+                }
+                k += 16;
+                continue;
+            }
+            k += run;
+            if k > 63 {
+                return Err(Unsupported);
+            }
+            let slot = scale.slot[k];
+            if slot != NOT_STORED {
+                block[usize::from(slot)] = value;
+                any_ac = true;
+            }
+            k += 1;
+            continue;
+        }
+        let rs = reader.decode(ac)?;
+        let (run, size) = (usize::from(rs >> 4), u32::from(rs & 15));
+        if size == 0 {
+            if run != 15 {
+                break; // end of block
+            }
+            k += 16;
+            continue;
+        }
+        k += run;
+        if k > 63 {
+            return Err(Unsupported);
+        }
+        let slot = scale.slot[k];
+        if slot == NOT_STORED {
+            let _ = reader.bits(size);
+        } else {
+            block[usize::from(slot)] = reader.receive_extend(size);
+            any_ac = true;
+        }
+        k += 1;
+    }
+    Ok(any_ac)
+}
+
+#[inline]
+fn to_i16(v: i32) -> i16 {
+    v.clamp(i32::from(i16::MIN), i32::from(i16::MAX)) as i16
+}
+
+/// First DC scan of a progressive frame: the DC coefficient, shifted left by `al`.
+pub(crate) fn dc_first(
+    reader: &mut BitReader<'_>,
+    table: &HuffmanTable,
+    predictor: &mut i32,
+    al: u32,
+    coefs: &mut [i16],
+) -> Result<(), Unsupported> {
+    let dc = decode_dc(reader, table, predictor)?;
+    coefs[0] = to_i16(dc << al);
+    Ok(())
+}
+
+/// DC refinement: one more bit of the DC coefficient.
+pub(crate) fn dc_refine(reader: &mut BitReader<'_>, al: u32, coefs: &mut [i16]) {
+    if reader.bit() {
+        coefs[0] |= 1 << al;
+    }
+}
+
+/// A progressive AC scan's parameters.
+pub(crate) struct AcBand<'a> {
+    pub table: &'a HuffmanTable,
+    pub ss: usize,
+    pub se: usize,
+    pub al: u32,
+}
+
+/// First AC scan over the band: coefficients shifted left by `al`, with end-of-band runs.
+pub(crate) fn ac_first(
+    reader: &mut BitReader<'_>,
+    band: &AcBand<'_>,
+    scale: &Scale,
+    eob_run: &mut u32,
+    coefs: &mut [i16],
+    mut history: Option<&mut u64>,
+) -> Result<(), Unsupported> {
+    if *eob_run > 0 {
+        *eob_run -= 1;
+        return Ok(());
+    }
+    let mut k = band.ss;
+    while k <= band.se {
+        let (run, value) = match reader.coefficient(band.table) {
+            Some((0, 0)) => break, // end of block
+            Some((_, 0)) => {
+                k += 16;
+                continue;
+            }
+            Some(coefficient) => coefficient,
+            None => {
+                let rs = reader.decode(band.table)?;
+                let (run, size) = (u32::from(rs >> 4), u32::from(rs & 15));
+                if size == 0 {
+                    if run < 15 {
+                        *eob_run = (1 << run) - 1 + reader.bits(run);
+                        break;
+                    }
+                    k += 16;
+                    continue;
+                }
+                (run as usize, reader.receive_extend(size))
+            }
+        };
+        k += run;
+        if k > band.se {
+            return Err(Unsupported);
+        }
+        let value = value << band.al;
+        let slot = scale.slot[k];
+        if slot != NOT_STORED {
+            coefs[usize::from(slot)] = to_i16(value);
+        }
+        if let Some(h) = history.as_deref_mut() {
+            *h |= 1 << k;
+        }
+        k += 1;
+    }
+    Ok(())
+}
+
+/// AC refinement (T.81 G.1.2.3): a correction bit for each coefficient of the band that is
+/// already non-zero, and new coefficients of magnitude `1 << al` placed among the zero ones.
+///
+/// Which coefficients are non-zero so far is kept as a bit mask over zigzag positions (from
+/// `history` when the scale keeps one, else from the stored coefficients), so that blocks in
+/// an end-of-band run only visit their non-zero coefficients.
+pub(crate) fn ac_refine(
+    reader: &mut BitReader<'_>,
+    band: &AcBand<'_>,
+    scale: &Scale,
+    eob_run: &mut u32,
+    coefs: &mut [i16],
+    history: Option<&mut u64>,
+) -> Result<(), Unsupported> {
+    let plus = 1i16 << band.al;
+    let minus = -1i16 << band.al;
+    let band_mask = self::band(band.ss, band.se);
+    let mut nonzero = match history.as_deref() {
+        Some(&h) => h & band_mask,
+        None => {
+            let mut m = 0u64;
+            for k in band.ss..=band.se {
+                let slot = scale.slot[k];
+                if slot != NOT_STORED && coefs[usize::from(slot)] != 0 {
+                    m |= 1 << k;
+                }
+            }
+            m
+        }
+    };
+    // Reads the correction bit of the non-zero coefficient at position k.
+    let correct = |reader: &mut BitReader<'_>, coefs: &mut [i16], k: usize| {
+        if reader.bit() {
+            let slot = scale.slot[k];
+            if slot != NOT_STORED {
+                let c = &mut coefs[usize::from(slot)];
+                if *c & plus == 0 {
+                    *c = c.saturating_add(if *c >= 0 { plus } else { minus });
+                }
+            }
+        }
+    };
+    let mut k = band.ss;
+    if *eob_run == 0 {
+        while k <= band.se {
+            let rs = reader.decode(band.table)?;
+            let (mut run, size) = (u32::from(rs >> 4), u32::from(rs & 15));
+            let mut value = 0i16;
+            if size != 0 {
+                if size != 1 {
+                    return Err(Unsupported);
+                }
+                value = if reader.bit() { plus } else { minus };
+            } else if run != 15 {
+                *eob_run = (1 << run) + reader.bits(run);
+                break;
+            }
+            while k <= band.se {
+                if nonzero & (1 << k) != 0 {
+                    correct(reader, coefs, k);
+                } else {
+                    if run == 0 {
+                        if value != 0 {
+                            let slot = scale.slot[k];
+                            if slot != NOT_STORED {
+                                coefs[usize::from(slot)] = value;
+                            }
+                            nonzero |= 1 << k;
+                        }
+                        k += 1;
+                        break;
+                    }
+                    run -= 1;
+                }
+                k += 1;
+            }
+        }
+    }
+    if *eob_run > 0 {
+        if k <= band.se {
+            let mut rest = nonzero & self::band(k, band.se);
+            while rest != 0 {
+                correct(reader, coefs, rest.trailing_zeros() as usize);
+                rest &= rest - 1;
+            }
+        }
+        *eob_run -= 1;
+    }
+    if let Some(h) = history {
+        *h |= nonzero;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scales_keep_the_low_frequency_corner() {
+        let quarter = Scale::new(4).unwrap();
+        // Zigzag 0, 1, 2, 4 are (0,0), (0,1), (1,0), (1,1).
+        assert_eq!(quarter.stored, 0b10111);
+        assert_eq!(&quarter.slot[..5], &[0, 1, 2, NOT_STORED, 3]);
+        assert_eq!(Scale::new(8).unwrap().stored, 1);
+        assert_eq!(Scale::new(1).unwrap().stored, u64::MAX);
+        assert_eq!(Scale::new(2).unwrap().stored.count_ones(), 16);
+        assert!(Scale::new(3).is_none());
+    }
+
+    #[test]
+    fn bands() {
+        assert_eq!(band(0, 0), 1);
+        assert_eq!(band(1, 5), 0b11_1110);
+        assert_eq!(band(1, 63), u64::MAX - 1);
+    }
+}
