@@ -5,7 +5,7 @@
 
 use fast_image_resize::PixelTrait;
 use fast_image_resize::images::{TypedImage, TypedImageRef};
-use fast_image_resize::pixels::{U8, U8x2, U8x3, U8x4};
+use fast_image_resize::pixels::{U8, U8x3, U8x4};
 use fast_image_resize::{FilterType, ResizeAlg, ResizeOptions, Resizer};
 
 use crate::bitmap::{Bitmap, PixelLayout};
@@ -76,16 +76,32 @@ pub(crate) fn resize(
         .crop(l, t, w, h)
         // CMYK's fourth channel is black ink, not alpha.
         .use_alpha(src.layout.has_alpha());
+    if src.layout == PixelLayout::GrayAlpha {
+        return resize_gray_alpha(src, out_w, out_h, &options);
+    }
     let mut out = vec![0u8; out_w as usize * out_h as usize * src.layout.channels()];
-    // Only the four pixel types thumbing uses are instantiated: the resizer's generic entry
-    // point would compile its kernels for every pixel type it knows.
+    // Only the three pixel types thumbing resamples are instantiated: the resizer's generic
+    // entry point would compile its kernels for every pixel type it knows.
     match src.layout {
         PixelLayout::Gray => resize_typed::<U8>(src, &mut out, out_w, out_h, &options)?,
-        PixelLayout::GrayAlpha => resize_typed::<U8x2>(src, &mut out, out_w, out_h, &options)?,
         PixelLayout::Rgb => resize_typed::<U8x3>(src, &mut out, out_w, out_h, &options)?,
-        PixelLayout::Rgba | PixelLayout::Cmyk => resize_typed::<U8x4>(src, &mut out, out_w, out_h, &options)?,
+        PixelLayout::Rgba | PixelLayout::Cmyk | PixelLayout::GrayAlpha => {
+            resize_typed::<U8x4>(src, &mut out, out_w, out_h, &options)?
+        }
     }
     Ok(Bitmap { width: out_w, height: out_h, layout: src.layout, data: out })
+}
+
+/// Gray with alpha (rare in photos) goes through the RGBA kernels, gray in all three colour
+/// channels, and comes back as gray with alpha: every channel is resampled on its own, so the
+/// result is the same, and the WebAssembly module carries one set of SIMD kernels fewer.
+fn resize_gray_alpha(src: &Bitmap, out_w: u32, out_h: u32, options: &ResizeOptions) -> Result<Bitmap> {
+    let rgba: Vec<u8> = src.data.chunks_exact(2).flat_map(|p| [p[0], p[0], p[0], p[1]]).collect();
+    let wide = Bitmap { width: src.width, height: src.height, layout: PixelLayout::Rgba, data: rgba };
+    let mut out = vec![0u8; out_w as usize * out_h as usize * 4];
+    resize_typed::<U8x4>(&wide, &mut out, out_w, out_h, options)?;
+    let data = out.chunks_exact(4).flat_map(|p| [p[0], p[3]]).collect();
+    Ok(Bitmap { width: out_w, height: out_h, layout: PixelLayout::GrayAlpha, data })
 }
 
 fn resize_typed<P: PixelTrait>(
@@ -118,6 +134,30 @@ mod tests {
         let out = resize(&img, (0.0, 0.0, 8.0, 8.0), 3, 3, Filter::Lanczos3).unwrap();
         for px in out.data.chunks_exact(4).filter(|p| p[3] > 0) {
             assert!(px[0] >= 250, "colour of a visible pixel darkened: {px:?}");
+        }
+    }
+
+    #[test]
+    fn gray_alpha_through_rgba_kernels_matches_the_two_channel_kernels() {
+        // A pseudo-random gray + alpha image with fully transparent, opaque and partial pixels.
+        let (w, h) = (53u32, 41u32);
+        let mut state = 0x2545_f491u32;
+        let data: Vec<u8> = (0..w * h * 2)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 17;
+                state ^= state << 5;
+                (state >> 24) as u8
+            })
+            .collect();
+        let img = Bitmap::new(w, h, PixelLayout::GrayAlpha, data).unwrap();
+        for filter in [Filter::Lanczos3, Filter::Bilinear, Filter::Nearest] {
+            let options = ResizeOptions::new().resize_alg(filter.alg()).crop(1.25, 2.5, 47.0, 33.5).use_alpha(true);
+            let mut two = vec![0u8; 19 * 13 * 2];
+            resize_typed::<fast_image_resize::pixels::U8x2>(&img, &mut two, 19, 13, &options).unwrap();
+            let four = resize_gray_alpha(&img, 19, 13, &options).unwrap();
+            let worst = two.iter().zip(&four.data).map(|(a, b)| a.abs_diff(*b)).max().unwrap();
+            assert_eq!(worst, 0, "{filter:?}: the two paths differ by up to {worst}");
         }
     }
 
