@@ -239,6 +239,7 @@ for (const storage of ["local", "s3"]) {
       assert.equal(preview.width, AVATAR_SIZE);
       assert.equal(preview.height, AVATAR_SIZE);
       assert.equal(Math.round(preview.cssWidth), AVATAR_CSS_PX);
+      assert.equal(await page.evaluate(() => document.body.dataset.thumbing), "worker", "thumbing-wasm runs in a Web Worker");
       assert.ok(spread(preview) > 20, `the preview is blank (spread ${spread(preview).toFixed(1)})`);
       const table = assertUpright(preview, decodeJpeg(readFileSync(photos.reference)), "the preview");
       t.diagnostic(`preview vs the upright picture: ${table}`);
@@ -295,7 +296,7 @@ for (const storage of ["local", "s3"]) {
       // Same core, same crop: the served avatar is the preview, give or take JPEG's losses.
       const vsPreview = compareRgba(served, preview);
       t.diagnostic(`served vs preview: mean difference ${vsPreview.mean.toFixed(2)}, PSNR ${vsPreview.psnr.toFixed(1)} dB`);
-      assert.ok(vsPreview.mean < 4 && vsPreview.psnr > 30, `the served avatar is not the preview: mean ${vsPreview.mean.toFixed(2)}, PSNR ${vsPreview.psnr.toFixed(1)} dB`);
+      assert.ok(vsPreview.mean < 6 && vsPreview.psnr > 28, `the served avatar is not the preview: mean ${vsPreview.mean.toFixed(2)}, PSNR ${vsPreview.psnr.toFixed(1)} dB`);
       // Upright: compared with the same picture stored upright (not made by thumbing).
       const table = assertUpright(served, decodeJpeg(readFileSync(photos.reference)), "the served avatar");
       t.diagnostic(`served vs the upright picture: ${table}`);

@@ -31,7 +31,9 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Starts `command`, keeping its output for error messages; resolves once `ready()` is true. */
 async function startProcess(name, command, args, { env, ready, timeoutMs = 60_000 }) {
-  const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const merged = { ...process.env, ...env };
+  for (const [name, value] of Object.entries(merged)) if (value === undefined) delete merged[name];
+  const child = spawn(command, args, { env: merged, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   let exited = null;
   child.stdout.on("data", (chunk) => (output += chunk));
@@ -72,7 +74,25 @@ export async function startMoto() {
 }
 
 /**
- * The service with the development issuer, SQLite in a temporary folder, and either local
+ * Creates the service's buckets in moto and gives the uploads bucket the CORS rule a browser
+ * needs to POST the upload form from the service's origin (as on AWS). moto checks no
+ * signatures, so plain requests do.
+ */
+export async function prepareBuckets(endpoint, origin) {
+  for (const bucket of ["uploads", "assets"]) {
+    const created = await fetch(`${endpoint}/${bucket}`, { method: "PUT" });
+    if (!created.ok && created.status !== 409) throw new Error(`moto: create bucket ${bucket}: ${created.status} ${await created.text()}`);
+  }
+  const cors =
+    "<CORSConfiguration><CORSRule>" +
+    `<AllowedOrigin>${origin}</AllowedOrigin><AllowedMethod>POST</AllowedMethod><AllowedHeader>*</AllowedHeader>` +
+    "<MaxAgeSeconds>600</MaxAgeSeconds></CORSRule></CORSConfiguration>";
+  const put = await fetch(`${endpoint}/uploads?cors`, { method: "PUT", headers: { "Content-Type": "application/xml" }, body: cors });
+  if (!put.ok) throw new Error(`moto: put bucket CORS: ${put.status} ${await put.text()}`);
+}
+
+/**
+ * The service with the development issuer, SQLite in a temporary data folder, and either local
  * folders (`storage: "local"`) or S3 at `s3Endpoint`: `{ url, dataDir, stop }`.
  */
 export async function startService({ storage, s3Endpoint }) {
@@ -81,27 +101,35 @@ export async function startService({ storage, s3Endpoint }) {
   const dataDir = mkdtempSync(join(tmpdir(), `avatar-service-e2e-${storage}-`));
   const env = {
     RUST_LOG: process.env.RUST_LOG ?? "info",
-    BIND_ADDR: `127.0.0.1:${port}`,
     PUBLIC_URL: url,
     ALLOWED_ORIGINS: url,
-    DATA_DIR: dataDir,
-    DATABASE_URL: `sqlite://${join(dataDir, "service.db")}?mode=rwc`,
-    WEB_DIR: join(repoRoot, "examples/avatar-service/web"),
-    PKG_DIR: join(repoRoot, "bindings-wasm/pkg"),
-    DEV_ISSUER: "1",
+    STORAGE: storage,
   };
+  // The caller's AWS settings and database must not leak in.
+  for (const name of ["AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "DATABASE_URL", "USER_POOL_ID", "OIDC_ISSUER", "CLIENT_ID", "S3_ENDPOINT"]) {
+    env[name] = undefined;
+  }
   if (storage === "s3") {
+    await prepareBuckets(s3Endpoint, url);
     Object.assign(env, {
-      STORAGE: "s3",
       S3_ENDPOINT: s3Endpoint,
       AWS_ACCESS_KEY_ID: "testing",
       AWS_SECRET_ACCESS_KEY: "testing",
       AWS_REGION: "us-east-1",
     });
-  } else {
-    env.STORAGE = "local";
   }
-  const proc = await startProcess("avatar-service", serviceBin, [], {
+  const args = [
+    "serve",
+    "--bind",
+    `127.0.0.1:${port}`,
+    "--data-dir",
+    dataDir,
+    "--web-dir",
+    join(repoRoot, "examples/avatar-service/web"),
+    "--wasm-pkg-dir",
+    join(repoRoot, "bindings-wasm/pkg"),
+  ];
+  const proc = await startProcess("avatar-service", serviceBin, args, {
     env,
     ready: async () => (await fetch(`${url}/api/config`)).ok,
   });

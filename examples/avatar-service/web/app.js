@@ -89,9 +89,10 @@ async function thumbing() {
         return { kind: "main", probe: async (b) => wasm.probe(b), pixels: async (b, o) => wasm.pixels(b, o) };
       }
     })();
-    engine.catch(() => {
-      engine = null;
-    });
+    engine.then(
+      (ready) => (document.body.dataset.thumbing = ready.kind),
+      () => (engine = null),
+    );
   }
   return engine;
 }
