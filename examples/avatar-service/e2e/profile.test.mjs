@@ -14,7 +14,8 @@
 // prerequisite fails the test instead of skipping it.
 
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, before, describe, it } from "node:test";
@@ -390,3 +391,42 @@ for (const storage of ["local", "s3"]) {
     });
   });
 }
+
+describe("profile page without the WebAssembly package", () => {
+  let service = null;
+  let context = null;
+  let emptyPkg = null;
+
+  after(async () => {
+    await context?.close();
+    await service?.stop();
+    if (emptyPkg) rmSync(emptyPkg, { recursive: true, force: true });
+  });
+
+  it("uploads the photo without a preview; the server still makes the avatar", SLOW, async (t) => {
+    if (skipOrFail(t, missingPrerequisite())) return;
+    emptyPkg = mkdtempSync(join(tmpdir(), "avatar-service-e2e-nopkg-"));
+    service = await startService({ storage: "local", wasmPkgDir: emptyPkg });
+    context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    const page = await context.newPage();
+    const errors = [];
+    page.on("pageerror", (error) => errors.push(error.message));
+    await page.goto(`${service.url}/`);
+    await page.click("#dev-users button");
+    await page.waitForSelector("#profile:not([hidden])");
+    await openEditor(page);
+    await page.setInputFiles("#photo", photos.rotated);
+    await page.waitForSelector('#photo-status[data-state="ready"]', SLOW);
+    assert.match(await page.textContent("#photo-status"), /no preview/);
+    assert.ok(await page.isHidden("#preview"));
+    await page.click("#edit-save");
+    await waitForSave(page);
+    await page.waitForFunction(() => document.querySelector("#avatar").naturalWidth > 0, null, SLOW);
+    const src = await page.getAttribute("#avatar", "src");
+    const served = decodeJpeg(new Uint8Array(await (await fetch(new URL(src, service.url))).arrayBuffer()));
+    assert.deepEqual([served.width, served.height], [AVATAR_SIZE, AVATAR_SIZE]);
+    assertUpright(served, decodeJpeg(readFileSync(photos.reference)), "the served avatar");
+    await page.screenshot({ path: join(artifactsDir, "profile-narrow-no-wasm.png"), fullPage: true });
+    assert.deepEqual(errors, []);
+  });
+});

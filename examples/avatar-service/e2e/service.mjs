@@ -93,9 +93,10 @@ export async function prepareBuckets(endpoint, origin) {
 
 /**
  * The service with the development issuer, SQLite in a temporary data folder, and either local
- * folders (`storage: "local"`) or S3 at `s3Endpoint`: `{ url, dataDir, stop }`.
+ * folders (`storage: "local"`) or S3 at `s3Endpoint`, serving the WebAssembly package from
+ * `wasmPkgDir`: `{ url, dataDir, stop }`.
  */
-export async function startService({ storage, s3Endpoint }) {
+export async function startService({ storage, s3Endpoint, wasmPkgDir = join(repoRoot, "bindings-wasm/pkg") }) {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const dataDir = mkdtempSync(join(tmpdir(), `avatar-service-e2e-${storage}-`));
@@ -127,7 +128,7 @@ export async function startService({ storage, s3Endpoint }) {
     "--web-dir",
     join(repoRoot, "examples/avatar-service/web"),
     "--wasm-pkg-dir",
-    join(repoRoot, "bindings-wasm/pkg"),
+    wasmPkgDir,
   ];
   const proc = await startProcess("avatar-service", serviceBin, args, {
     env,

@@ -352,7 +352,9 @@ function openEditor() {
   dialog.showModal();
   $("#display-name").focus();
   // Start the worker now, so the first preview does not wait for the module.
-  thumbing().catch((error) => setPhotoStatus("error", `The preview is not available: ${describe(error)}`));
+  thumbing().catch(() => {
+    // Reported when a photo is chosen; uploading still works.
+  });
 }
 
 function extensionOf(file, info) {
@@ -384,7 +386,23 @@ async function choosePhoto(file) {
   setPhotoStatus("working", `Making the preview of ${file.name}…`);
   try {
     const bytes = new Uint8Array(await file.arrayBuffer());
-    const wasm = await thumbing();
+    let wasm;
+    try {
+      wasm = await thumbing();
+    } catch (error) {
+      // No WebAssembly package served (or no WebAssembly): upload without a preview; the
+      // server checks the photo as always.
+      const extension = extensionOf(file, null);
+      if (!extension) {
+        fail("unsupported_format", `only ${extensions.map((e) => e.toUpperCase()).join(", ")} files are accepted`);
+        return;
+      }
+      if (job !== state.photoJob) return;
+      state.photo = { file, bytes, extension, info: null };
+      $("#photo-clear").hidden = false;
+      setPhotoStatus("ready", `${file.name}, ${kb(bytes.length)}: no preview here (${error.message}). Save to upload it.`);
+      return;
+    }
     const info = await wasm.probe(bytes);
     const extension = extensionOf(file, info);
     if (!extension) {
@@ -418,7 +436,7 @@ function uploadForm(ticket, photo, onProgress) {
   return new Promise((resolve, reject) => {
     const form = new FormData();
     for (const [name, value] of Object.entries(ticket.fields ?? {})) form.append(name, value);
-    const type = ticket.content_type ?? ticket.fields?.["Content-Type"] ?? (photo.file.type || `image/${photo.info.format}`);
+    const type = ticket.content_type ?? ticket.fields?.["Content-Type"] ?? photo.file.type;
     form.append("file", new Blob([photo.bytes], { type }), photo.file.name);
     const xhr = new XMLHttpRequest();
     xhr.open("POST", ticket.url);
