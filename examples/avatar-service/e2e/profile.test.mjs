@@ -259,8 +259,17 @@ for (const storage of ["local", "s3"]) {
           subtree: true,
         });
       });
+      const posts = [];
+      const onRequest = (request) => request.method() === "POST" && posts.push(request.url());
+      page.on("request", onRequest);
       await page.click("#edit-save");
       await waitForSave(page);
+      page.off("request", onRequest);
+
+      // The browser posted the file straight to the storage: moto's bucket, or the service's
+      // stand-in for it.
+      const uploadTarget = storage === "s3" ? `${moto.endpoint}/uploads` : `${service.url}/uploads`;
+      assert.ok(posts.some((url) => url.replace(/\/$/, "") === uploadTarget), `no upload POST to ${uploadTarget}: ${JSON.stringify(posts)}`);
 
       const log = await page.evaluate(() => window.uploadLog);
       const texts = log.map(([text]) => text);
