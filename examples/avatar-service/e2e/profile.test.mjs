@@ -311,9 +311,7 @@ for (const storage of ["local", "s3"]) {
       const table = assertUpright(served, decodeJpeg(readFileSync(photos.reference)), "the served avatar");
       t.diagnostic(`served vs the upright picture: ${table}`);
 
-      const shot = join(artifactsDir, `profile-${storage}.png`);
-      await page.screenshot({ path: shot, fullPage: true });
-      console.log(`# screenshot: ${shot}`);
+      await page.screenshot({ path: join(artifactsDir, `avatar-${storage}.png`), fullPage: true });
     });
 
     step("saves the bio; it shows, and still does after a reload", {}, async (t) => {
@@ -328,6 +326,10 @@ for (const storage of ["local", "s3"]) {
       await page.waitForSelector("#profile:not([hidden])");
       assert.equal(await page.textContent("#profile-bio"), bio);
       assert.equal(await page.getAttribute("#avatar", "src"), avatarSrc);
+      await page.waitForFunction(() => document.querySelector("#avatar").naturalWidth > 0);
+      const shot = join(artifactsDir, `profile-${storage}.png`);
+      await page.screenshot({ path: shot, fullPage: true });
+      console.log(`# screenshot: ${shot}`);
       const publicProfile = await (await fetch(`${service.url}/api/profile/@${encodeURIComponent(me.handle)}`)).json();
       assert.equal(publicProfile.bio, bio);
 
