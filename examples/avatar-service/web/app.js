@@ -357,12 +357,16 @@ function openEditor() {
   });
 }
 
+/**
+ * The extension to ask an upload form for: what the content is when thumbing could read it
+ * (a PNG named .jpg is uploaded as a PNG), else what the name says; null when not accepted.
+ */
 function extensionOf(file, info) {
   const { extensions } = limits();
   const fromName = /\.([a-z0-9]+)$/i.exec(file.name)?.[1]?.toLowerCase();
-  if (fromName && extensions.includes(fromName)) return fromName;
-  const byFormat = { jpeg: ["jpg", "jpeg"], png: ["png"], webp: ["webp"], gif: ["gif"] }[info?.format] ?? [];
-  return byFormat.find((e) => extensions.includes(e)) ?? null;
+  if (!info) return fromName && extensions.includes(fromName) ? fromName : null;
+  const byFormat = ({ jpeg: ["jpg", "jpeg"], png: ["png"], webp: ["webp"], gif: ["gif"] }[info.format] ?? []).filter((e) => extensions.includes(e));
+  return byFormat.includes(fromName) ? fromName : (byFormat[0] ?? null);
 }
 
 async function choosePhoto(file) {
