@@ -241,7 +241,7 @@ impl Service {
     /// Serves until `shutdown` completes.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
         let state = self.state.clone();
-        if !state.config.wasm_pkg_dir.join("thumbing_wasm.js").is_file() {
+        if !state.config.wasm_pkg_dir.join("thumbing_wasm_bg.wasm").is_file() {
             warn!(
                 dir = %state.config.wasm_pkg_dir.display(),
                 "the WebAssembly package is not built: the page works without the avatar preview; build it with `bash bindings-wasm/build.sh`"

@@ -100,6 +100,17 @@ fn sql(context: &'static str) -> impl FnOnce(sqlx::Error) -> DbError {
     move |source| DbError::Sql { context, source }
 }
 
+/// Runs the same code on whichever pool `db` holds (the two pool types differ, the code
+/// does not).
+macro_rules! on_pool {
+    ($db:expr, |$pool:ident| $body:expr) => {
+        match $db {
+            Db::Sqlite($pool) => $body,
+            Db::Postgres($pool) => $body,
+        }
+    };
+}
+
 /// A row of `users`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct User {
@@ -161,40 +172,32 @@ impl Db {
         }
     }
 
+    /// The SQLite or the PostgreSQL spelling of a statement.
+    fn pick(&self, sqlite: &'static str, postgres: &'static str) -> &'static str {
+        match self {
+            Db::Sqlite(_) => sqlite,
+            Db::Postgres(_) => postgres,
+        }
+    }
+
     async fn migrator(&self) -> Result<Migrator, DbError> {
         Ok(Migrator::new(self.source()).await?)
     }
 
     /// The versions of the applied migrations, in order.
     pub async fn applied(&self) -> Result<Vec<i64>, DbError> {
-        const Q: &str = "SELECT version FROM _sqlx_migrations WHERE success ORDER BY version";
-        let exists = match self {
-            Db::Sqlite(p) => {
-                sqlx::query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'")
-                    .fetch_optional(p)
-                    .await
-                    .map_err(sql("listing tables"))?
-                    .is_some()
-            }
-            Db::Postgres(p) => sqlx::query(
-                "SELECT 1 FROM pg_tables WHERE tablename = '_sqlx_migrations' AND schemaname = current_schema()",
-            )
-            .fetch_optional(p)
-            .await
-            .map_err(sql("listing tables"))?
-            .is_some(),
-        };
-        if !exists {
+        let exists = self.pick(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'",
+            "SELECT 1 FROM pg_tables WHERE tablename = '_sqlx_migrations' AND schemaname = current_schema()",
+        );
+        let exists = on_pool!(self, |p| sqlx::query(exists).fetch_optional(p).await.map(|r| r.is_some()));
+        if !exists.map_err(sql("listing tables"))? {
             return Ok(Vec::new());
         }
-        let versions = match self {
-            Db::Sqlite(p) => {
-                sqlx::query(Q).fetch_all(p).await.map(|rows| rows.iter().map(|r| r.get::<i64, _>(0)).collect())
-            }
-            Db::Postgres(p) => {
-                sqlx::query(Q).fetch_all(p).await.map(|rows| rows.iter().map(|r| r.get::<i64, _>(0)).collect())
-            }
-        };
+        const Q: &str = "SELECT version FROM _sqlx_migrations WHERE success ORDER BY version";
+        let versions = on_pool!(self, |p| {
+            sqlx::query(Q).fetch_all(p).await.map(|rows| rows.iter().map(|r| r.get::<i64, _>(0)).collect())
+        });
         versions.map_err(sql("reading the applied migrations"))
     }
 
@@ -202,10 +205,7 @@ impl Db {
     pub async fn migrate(&self) -> Result<Vec<i64>, DbError> {
         let before = self.applied().await?;
         let migrator = self.migrator().await?;
-        match self {
-            Db::Sqlite(p) => migrator.run(p).await?,
-            Db::Postgres(p) => migrator.run(p).await?,
-        }
+        on_pool!(self, |p| migrator.run(p).await)?;
         let after = self.applied().await?;
         Ok(after.into_iter().filter(|v| !before.contains(v)).collect())
     }
@@ -217,61 +217,41 @@ impl Db {
         let Some(&last) = applied.last() else { return Ok(None) };
         let target = applied.len().checked_sub(2).map_or(0, |i| applied[i]);
         let migrator = self.migrator().await?;
-        match self {
-            Db::Sqlite(p) => migrator.undo(p, target).await?,
-            Db::Postgres(p) => migrator.undo(p, target).await?,
-        }
+        on_pool!(self, |p| migrator.undo(p, target).await)?;
         Ok(Some(last))
     }
 
-    /// Whether `users` has a column `column` (used by the migration tests).
+    /// Whether `table` has a column `column` (used by the migration tests).
     pub async fn has_column(&self, table: &str, column: &str) -> Result<bool, DbError> {
-        let found = match self {
-            Db::Sqlite(p) => sqlx::query("SELECT 1 FROM pragma_table_info(?) WHERE name = ?")
-                .bind(table)
-                .bind(column)
-                .fetch_optional(p)
-                .await
-                .map(|r| r.is_some()),
-            Db::Postgres(p) => sqlx::query(
-                "SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1 AND column_name = $2",
-            )
-            .bind(table)
-            .bind(column)
-            .fetch_optional(p)
-            .await
-            .map(|r| r.is_some()),
-        };
+        let q = self.pick(
+            "SELECT 1 FROM pragma_table_info(?) WHERE name = ?",
+            "SELECT 1 FROM information_schema.columns \
+             WHERE table_schema = current_schema() AND table_name = $1 AND column_name = $2",
+        );
+        let found =
+            on_pool!(self, |p| sqlx::query(q).bind(table).bind(column).fetch_optional(p).await.map(|r| r.is_some()));
         found.map_err(sql("reading the table's columns"))
     }
 
     /// The user whose identity-provider subject is `sub`.
     pub async fn user_by_sub(&self, sub: &str) -> Result<Option<User>, DbError> {
-        self.fetch_user("cognito_user_id", sub).await
+        let q = self.pick(
+            "SELECT uuid, cognito_user_id, handle, display_name, bio FROM users WHERE cognito_user_id = ?",
+            "SELECT uuid::text, cognito_user_id, handle, display_name, bio FROM users WHERE cognito_user_id = $1",
+        );
+        let row =
+            on_pool!(self, |p| sqlx::query(q).bind(sub).fetch_optional(p).await.map(|r| r.map(|r| user_from(&r))));
+        row.map_err(sql("reading a user"))
     }
 
     /// The user with this handle.
     pub async fn user_by_handle(&self, handle: &str) -> Result<Option<User>, DbError> {
-        self.fetch_user("handle", handle).await
-    }
-
-    async fn fetch_user(&self, column: &'static str, value: &str) -> Result<Option<User>, DbError> {
-        let row = match self {
-            Db::Sqlite(p) => sqlx::query(&format!(
-                "SELECT uuid, cognito_user_id, handle, display_name, bio FROM users WHERE {column} = ?"
-            ))
-            .bind(value)
-            .fetch_optional(p)
-            .await
-            .map(|r| r.map(|r| user_from(&r))),
-            Db::Postgres(p) => sqlx::query(&format!(
-                "SELECT uuid::text, cognito_user_id, handle, display_name, bio FROM users WHERE {column} = $1"
-            ))
-            .bind(value)
-            .fetch_optional(p)
-            .await
-            .map(|r| r.map(|r| user_from(&r))),
-        };
+        let q = self.pick(
+            "SELECT uuid, cognito_user_id, handle, display_name, bio FROM users WHERE handle = ?",
+            "SELECT uuid::text, cognito_user_id, handle, display_name, bio FROM users WHERE handle = $1",
+        );
+        let row =
+            on_pool!(self, |p| sqlx::query(q).bind(handle).fetch_optional(p).await.map(|r| r.map(|r| user_from(&r))));
         row.map_err(sql("reading a user"))
     }
 
@@ -281,33 +261,17 @@ impl Db {
         if let Some(user) = self.user_by_sub(sub).await? {
             return Ok(user);
         }
+        let q = self.pick(
+            "INSERT INTO users (uuid, cognito_user_id, handle, display_name) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            "INSERT INTO users (uuid, cognito_user_id, handle, display_name) VALUES ($1::uuid, $2, $3, $4) \
+             ON CONFLICT DO NOTHING",
+        );
         let short: String = sub.chars().filter(|c| c.is_ascii_alphanumeric()).take(8).collect();
         for candidate in [handle.to_owned(), format!("{handle}-{short}")] {
             let uuid = uuid::Uuid::new_v4().to_string();
-            let result = match self {
-                Db::Sqlite(p) => sqlx::query(
-                    "INSERT INTO users (uuid, cognito_user_id, handle, display_name) VALUES (?, ?, ?, ?) \
-                     ON CONFLICT DO NOTHING",
-                )
-                .bind(&uuid)
-                .bind(sub)
-                .bind(&candidate)
-                .bind(display_name)
-                .execute(p)
-                .await
-                .map(|r| r.rows_affected()),
-                Db::Postgres(p) => sqlx::query(
-                    "INSERT INTO users (uuid, cognito_user_id, handle, display_name) VALUES ($1::uuid, $2, $3, $4) \
-                     ON CONFLICT DO NOTHING",
-                )
-                .bind(&uuid)
-                .bind(sub)
-                .bind(&candidate)
-                .bind(display_name)
-                .execute(p)
-                .await
-                .map(|r| r.rows_affected()),
-            };
+            let result = on_pool!(self, |p| {
+                sqlx::query(q).bind(&uuid).bind(sub).bind(&candidate).bind(display_name).execute(p).await.map(|_| ())
+            });
             result.map_err(sql("creating a user"))?;
             // Either this insert won, or a concurrent request created the same user.
             if let Some(user) = self.user_by_sub(sub).await? {
@@ -324,23 +288,14 @@ impl Db {
         display_name: &str,
         bio: Option<&str>,
     ) -> Result<Option<User>, DbError> {
-        let affected = match self {
-            Db::Sqlite(p) => sqlx::query("UPDATE users SET display_name = ?, bio = ? WHERE cognito_user_id = ?")
-                .bind(display_name)
-                .bind(bio)
-                .bind(sub)
-                .execute(p)
-                .await
-                .map(|r| r.rows_affected()),
-            Db::Postgres(p) => sqlx::query("UPDATE users SET display_name = $1, bio = $2 WHERE cognito_user_id = $3")
-                .bind(display_name)
-                .bind(bio)
-                .bind(sub)
-                .execute(p)
-                .await
-                .map(|r| r.rows_affected()),
-        };
-        if affected.map_err(sql("updating a profile"))? == 0 {
+        let q = self.pick(
+            "UPDATE users SET display_name = ?, bio = ? WHERE cognito_user_id = ?",
+            "UPDATE users SET display_name = $1, bio = $2 WHERE cognito_user_id = $3",
+        );
+        let done = on_pool!(self, |p| {
+            sqlx::query(q).bind(display_name).bind(bio).bind(sub).execute(p).await.map(|r| r.rows_affected())
+        });
+        if done.map_err(sql("updating a profile"))? == 0 {
             return Ok(None);
         }
         self.user_by_sub(sub).await
@@ -348,19 +303,12 @@ impl Db {
 
     /// Runs a statement that returns nothing (for tests and administration).
     pub async fn execute(&self, statement: &str) -> Result<(), DbError> {
-        match self {
-            Db::Sqlite(p) => p.execute(statement).await.map(|_| ()),
-            Db::Postgres(p) => p.execute(statement).await.map(|_| ()),
-        }
-        .map_err(sql("running a statement"))
+        on_pool!(self, |p| p.execute(statement).await.map(|_| ())).map_err(sql("running a statement"))
     }
 
     /// Closes the pool.
     pub async fn close(&self) {
-        match self {
-            Db::Sqlite(p) => p.close().await,
-            Db::Postgres(p) => p.close().await,
-        }
+        on_pool!(self, |p| p.close().await)
     }
 }
 

@@ -205,8 +205,6 @@ async fn upload_forms_are_bound_to_the_caller_and_limited() {
     assert_eq!(r.status(), 413);
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["error"], "too_large");
-    let r = post_form(&server.http, &form, fields, vec![0xFF; 5_000_000], "image/jpeg").await;
-    assert_eq!(r.status(), 413);
     assert!(!server.data_dir.join(format!("storage/uploads/{ada_sub}.jpg")).exists());
     // Empty file: below content-length-range.
     assert_eq!(post_form(&server.http, &form, fields, Vec::new(), "image/jpeg").await.status(), 400);
@@ -234,8 +232,16 @@ async fn corrupt_and_hostile_uploads_are_reported_and_break_nothing() {
     let (token, sub) = server.sign_in("alan").await;
 
     let mut hostile = vec![
-        ("truncated JPEG", "jpg", fixture("landscape_6.jpg")[..2000].to_vec(), "corrupt"),
-        ("random bytes", "png", (0..5000u32).map(|i| (i * 7919 % 251) as u8).collect(), "corrupt"),
+        (
+            "truncated JPEG",
+            "jpg",
+            {
+                let j = fixture("landscape_6.jpg");
+                j[..j.len() / 3].to_vec()
+            },
+            "corrupt",
+        ),
+        ("random bytes", "png", (0..5000u32).map(|i| (i * 7919 % 251) as u8).collect(), "unsupported_format"),
         ("decompression bomb", "png", fixture("bomb-100000x100000.png"), "too_large"),
     ];
     let corpus = std::env::var("THUMBING_CORPUS")

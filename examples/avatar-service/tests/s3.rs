@@ -93,7 +93,7 @@ async fn upload_to_s3_process_and_serve() {
     let r = server.http.get(server.at(url)).header("if-none-match", &etag).send().await.unwrap();
     assert_eq!(r.status(), 304);
 
-    // A corrupt upload through S3 is reported, and tagged in the bucket by the handler.
+    // An upload that is not an image is reported through S3 too, and tagged in the bucket by the handler.
     let form = server.key_upload(&token, "png").await;
     let r =
         post_form(&server.http, &form, form["fields"].as_object().unwrap(), b"not a png".to_vec(), "image/png").await;
@@ -101,7 +101,11 @@ async fn upload_to_s3_process_and_serve() {
     let (status, _) = server.post_json("/avatars/uploaded", Some(&token), &json!({"key": format!("{sub}.png")})).await;
     assert_eq!(status, 202);
     let state: Value = server.wait_processed(&token).await;
-    assert_eq!((state["state"].as_str(), state["error"].as_str()), (Some("rejected"), Some("corrupt")), "{state}");
+    assert_eq!(
+        (state["state"].as_str(), state["error"].as_str()),
+        (Some("rejected"), Some("unsupported_format")),
+        "{state}"
+    );
     let tags = store.tags(&uploads, &format!("{sub}.png")).await.unwrap();
-    assert!(tags.iter().any(|(k, v)| k == "thumbing-rejected" && v == "corrupt"), "{tags:?}");
+    assert!(tags.iter().any(|(k, v)| k == "thumbing-rejected" && v == "unsupported_format"), "{tags:?}");
 }
