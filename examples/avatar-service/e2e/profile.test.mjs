@@ -358,10 +358,20 @@ for (const storage of ["local", "s3"]) {
       await page.fill("#display-name", "   ");
       await page.click("#edit-save");
       await page.waitForSelector("#display-name-error:not(:empty)");
-      expectedErrors = null;
       assert.match(await page.textContent("#display-name-error"), /display_name_blank/);
       assert.equal(await page.getAttribute("#display-name", "aria-invalid"), "true");
+      assert.equal(await page.evaluate(() => document.activeElement?.id), "display-name", "the focus moves to the field");
       assert.ok(await page.evaluate(() => document.querySelector("#edit").open), "the dialog stays open");
+
+      // A bio over the service's limit: the counter warns, the service's 422 names the field.
+      await page.fill("#display-name", me.display_name);
+      await page.fill("#bio", "b".repeat(501));
+      assert.equal(await page.textContent("#bio-count"), "501 / 500");
+      await page.click("#edit-save");
+      await page.waitForSelector("#bio-error:not(:empty)");
+      expectedErrors = null;
+      assert.match(await page.textContent("#bio-error"), /bio_too_long/);
+      assert.equal(await page.textContent("#display-name-error"), "");
 
       // Escape leaves without saving.
       await page.keyboard.press("Escape");

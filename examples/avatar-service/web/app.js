@@ -537,6 +537,7 @@ async function save(event) {
   setFieldError("bio", null);
   const displayName = $("#display-name").value;
   const bio = $("#bio").value;
+  let focusAfter = null; // a field with an error, focused once the form is enabled again
   setSaving(true);
   try {
     if (displayName !== (state.me.display_name ?? "") || bio !== (state.me.bio ?? "")) {
@@ -547,7 +548,7 @@ async function save(event) {
           const field = /^bio/.test(error.code) ? "bio" : /^display_name/.test(error.code) ? "display-name" : null;
           if (field) {
             setFieldError(field, `${error.message} (${error.code})`);
-            $(`#${field}`).focus();
+            focusAfter = $(`#${field}`);
             return;
           }
         }
@@ -576,6 +577,7 @@ async function save(event) {
     $("#upload").hidden = true;
   } finally {
     setSaving(false);
+    focusAfter?.focus();
   }
 }
 
