@@ -403,6 +403,11 @@ for (const storage of ["local", "s3"]) {
       await page.reload();
       await page.waitForSelector("#profile:not([hidden])");
       assert.equal(await page.getAttribute("#avatar", "src"), avatarSrc, "the old avatar stays");
+      // The page says so, with the service's error code.
+      await page.waitForSelector("#toast:not([hidden])");
+      const notice = await page.textContent("#toast-text");
+      assert.ok(notice.includes(`(${status.error})`) && /previous avatar stays/.test(notice), `the notice: ${notice}`);
+      await page.screenshot({ path: join(artifactsDir, `rejected-${storage}.png`) });
       assert.equal((await fetch(new URL(avatarSrc, service.url))).status, 200);
     });
 

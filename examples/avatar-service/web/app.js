@@ -484,7 +484,7 @@ async function waitForAvatar() {
     const status = await api("/api/avatar/status");
     if (status.state === "ready" && status.avatar_url) return status;
     if (status.state === "rejected") {
-      throw new ApiError(422, status.error ?? "rejected", `The photo was not accepted: ${status.message ?? "it could not be made into an avatar"}`);
+      throw new ApiError(422, status.error ?? "rejected", status.message ?? "the photo could not be made into an avatar");
     }
     if (Date.now() - started > POLL_LIMIT_MS) {
       throw new ApiError(0, "timeout", "The avatar is still being processed; reload the page in a while.");
@@ -518,6 +518,30 @@ async function uploadPhoto(photo) {
   progress.value = 1;
   label.textContent = "Avatar ready.";
   return status.avatar_url;
+}
+
+/**
+ * After sign-in or a reload: finishes showing an upload still being processed, and tells once
+ * per tab when the latest upload was rejected (the previous avatar stays).
+ */
+async function checkLatestUpload() {
+  try {
+    const status = await api("/api/avatar/status");
+    if (status.state === "processing") {
+      await waitForAvatar();
+      state.me = await api("/api/me");
+      if (state.shown?.uuid === state.me.uuid) renderProfile(state.me);
+    } else if (status.state === "rejected") {
+      throw new ApiError(422, status.error ?? "rejected", status.message ?? "it could not be made into an avatar");
+    }
+  } catch (error) {
+    if (error.status !== 422) return; // the page works without this notice
+    const seen = `${TOKEN_KEY}.rejected`;
+    const note = `${error.code}:${error.message}`;
+    if (sessionStorage.getItem(seen) === note) return;
+    sessionStorage.setItem(seen, note);
+    showToast(`Your latest photo was not used: ${describe(error)}. Your previous avatar stays.`);
+  }
 }
 
 function setSaving(saving) {
@@ -645,6 +669,7 @@ async function start() {
   renderSession();
   await route();
   document.body.dataset.ready = "true";
+  if (state.me) checkLatestUpload();
 }
 
 start();
