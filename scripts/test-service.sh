@@ -106,7 +106,7 @@ run_pg "$pg_bin/pg_ctl" -D "$pg_data" -l "$work/pg/server.log" -w -t 60 \
     -o "-c listen_addresses=127.0.0.1 -c port=$pg_port -c unix_socket_directories='$pg_data' -c fsync=off" start >/dev/null \
     || { cat "$work/pg/server.log" >&2; exit 1; }
 database_url="postgres://thumbing@127.0.0.1:$pg_port/postgres"
-echo "PostgreSQL $("$pg_bin/pg_ctl" --version | awk '{print $NF}') listening on 127.0.0.1:$pg_port"
+echo "$("$pg_bin/pg_ctl" --version | sed 's/^pg_ctl //') listening on 127.0.0.1:$pg_port"
 
 step "cargo clippy -D warnings (thumbing-avatar-service, both feature sets)"
 cargo clippy --locked -p thumbing-avatar-service --all-targets -- -D warnings

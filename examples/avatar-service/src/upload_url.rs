@@ -98,13 +98,13 @@ fn response(status: i64, body: serde_json::Value) -> ApiGatewayV2httpResponse {
     let mut headers = HeaderMap::new();
     headers.insert("content-type", HeaderValue::from_static("application/json"));
     headers.insert("cache-control", HeaderValue::from_static("no-store"));
-    ApiGatewayV2httpResponse {
-        status_code: status,
-        headers,
-        body: Some(Body::Text(body.to_string())),
-        is_base64_encoded: false,
-        ..Default::default()
-    }
+    // The struct is non-exhaustive: fill a default one.
+    let mut response = ApiGatewayV2httpResponse::default();
+    response.status_code = status;
+    response.headers = headers;
+    response.body = Some(Body::Text(body.to_string()));
+    response.is_base64_encoded = false;
+    response
 }
 
 fn error(status: i64, code: &str, message: &str) -> ApiGatewayV2httpResponse {
