@@ -23,8 +23,8 @@
 //!   `client_id`, expiry) and the development issuer.
 //! - [`db`]: the `users` table and its migrations.
 //! - [`config`], [`app`]: settings and the HTTP service (API in `API.md`).
-//! - `upload_url` (feature `lambda`): the API Gateway Lambda handler that hands out upload
-//!   forms.
+//! - [`upload_url`]: the API Gateway Lambda handler that hands out upload forms (the
+//!   binary `avatar-upload-url`, feature `lambda`).
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
@@ -39,5 +39,5 @@ pub mod config;
 #[cfg(feature = "server")]
 pub mod db;
 
-#[cfg(feature = "lambda")]
+#[cfg(any(feature = "lambda", feature = "server"))]
 pub mod upload_url;
