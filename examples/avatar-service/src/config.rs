@@ -1,0 +1,380 @@
+//! The service's settings: command-line options plus environment variables, checked at
+//! start-up with one error listing every problem.
+//!
+//! | variable | default | meaning |
+//! |---|---|---|
+//! | `PUBLIC_URL` | `http://<bind address>` | the URL browsers use; base of upload URLs and of the development issuer |
+//! | `ALLOWED_ORIGINS` | `http://127.0.0.1:8080,http://localhost:8080` | CORS origins, comma-separated (`*` refused) |
+//! | `STORAGE` | `local` (`s3` when `S3_ENDPOINT` is set) | `local`: folders under the data directory; `s3`: S3 or an S3-compatible server |
+//! | `UPLOADS_BUCKET`, `ASSETS_BUCKET` | `uploads`, `assets` | bucket names |
+//! | `S3_ENDPOINT` | AWS | an S3-compatible server (path-style addressing) |
+//! | `AWS_REGION`, `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN` | | S3 credentials (presigned POSTs are signed with them) |
+//! | `DATABASE_URL` | `sqlite:<data dir>/avatar-service.sqlite3` | `sqlite:<path>` or `postgres://…` |
+//! | `USER_POOL_ID` + `CLIENT_ID` (+ `AWS_REGION`) | | verify Cognito access tokens |
+//! | `OIDC_ISSUER` + `CLIENT_ID` (+ `JWKS_URL`) | | verify tokens of another issuer; JWKS at `<issuer>/.well-known/jwks.json` unless `JWKS_URL` is set |
+//! | `JWT_LEEWAY_SECONDS` | 5 | clock skew allowed on `exp`/`nbf` (at most 300) |
+//! | `JWKS_MIN_REFRESH_SECONDS` | 60 | fetch the JWKS again on an unknown `kid` at most this often |
+//! | `MAX_UPLOAD_BYTES` | 10485760 | largest upload |
+//! | `UPLOAD_URL_TTL_SECONDS` | 300 | validity of an upload form (60–3600) |
+//! | `ALLOWED_EXTENSIONS` | `jpg,jpeg,png,webp,gif` | extensions accepted by `/avatars/key_upload` |
+//!
+//! With neither `USER_POOL_ID` nor `OIDC_ISSUER` the built-in development issuer is used.
+//! The processing settings of the Lambda handler (`PROCESS_WIDTH`, `SIZES`, `QUALITY`,
+//! `MAX_PIXELS`, …) are read as the Lambda reads them.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::presign::{Credentials, IMAGE_EXTENSIONS};
+
+/// How bearer tokens are verified.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IssuerConfig {
+    /// The built-in development issuer at `<PUBLIC_URL>/dev`.
+    Dev,
+    /// A Cognito user pool.
+    Cognito {
+        /// `https://cognito-idp.<region>.amazonaws.com/<pool id>`.
+        issuer: String,
+        /// The app client id.
+        client_id: String,
+    },
+    /// Any OpenID Connect issuer.
+    Oidc {
+        /// The issuer URL, exactly as in the tokens' `iss`.
+        issuer: String,
+        /// The app client id expected in `client_id`.
+        client_id: String,
+        /// Where its JWKS is.
+        jwks_url: String,
+    },
+}
+
+impl IssuerConfig {
+    /// `dev`, `cognito` or `oidc`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            IssuerConfig::Dev => "dev",
+            IssuerConfig::Cognito { .. } => "cognito",
+            IssuerConfig::Oidc { .. } => "oidc",
+        }
+    }
+}
+
+/// Where uploads and avatars are stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StorageConfig {
+    /// Folders `<data dir>/storage/<bucket>/`.
+    Local,
+    /// S3 or an S3-compatible server.
+    S3 {
+        /// A custom endpoint (path-style addressing), or `None` for AWS.
+        endpoint: Option<String>,
+        /// The region.
+        region: String,
+        /// Static credentials.
+        credentials: Credentials,
+    },
+}
+
+/// Every setting of the service.
+#[derive(Debug, Clone)]
+pub struct ServiceConfig {
+    /// The address to listen on.
+    pub bind: SocketAddr,
+    /// Local state: database, local buckets, keys.
+    pub data_dir: PathBuf,
+    /// The web page's folder.
+    pub web_dir: PathBuf,
+    /// The WebAssembly package's folder.
+    pub wasm_pkg_dir: PathBuf,
+    /// The URL browsers use, without a trailing slash; `None` means `http://<bound address>`.
+    pub public_url: Option<String>,
+    /// CORS origins.
+    pub allowed_origins: Vec<String>,
+    /// Storage.
+    pub storage: StorageConfig,
+    /// The uploads bucket.
+    pub uploads_bucket: String,
+    /// The assets bucket.
+    pub assets_bucket: String,
+    /// The database URL; `None` means SQLite in the data directory.
+    pub database_url: Option<String>,
+    /// Token verification.
+    pub issuer: IssuerConfig,
+    /// Allowed clock skew, seconds.
+    pub jwt_leeway: u64,
+    /// Minimum time between two JWKS fetches.
+    pub jwks_min_refresh: Duration,
+    /// The largest upload.
+    pub max_upload_bytes: u64,
+    /// Validity of an upload form.
+    pub upload_url_ttl: Duration,
+    /// Accepted extensions.
+    pub allowed_extensions: Vec<&'static str>,
+    /// The Lambda handler's settings (destination: the assets bucket).
+    pub handler: thumbing_lambda::handler::Config,
+}
+
+/// One or more invalid settings.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid configuration:\n  - {}", .problems.join("\n  - "))]
+pub struct ConfigError {
+    /// Every problem found.
+    pub problems: Vec<String>,
+}
+
+/// The repository root as seen at compile time (for the default web and package folders).
+fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+impl ServiceConfig {
+    /// The defaults: local storage and SQLite under `data_dir`, the development issuer.
+    pub fn local(bind: SocketAddr, data_dir: impl Into<PathBuf>) -> Self {
+        let root = repo_root();
+        ServiceConfig {
+            bind,
+            data_dir: data_dir.into(),
+            web_dir: root.join("examples/avatar-service/web"),
+            wasm_pkg_dir: root.join("bindings-wasm/pkg"),
+            public_url: None,
+            allowed_origins: vec!["http://127.0.0.1:8080".into(), "http://localhost:8080".into()],
+            storage: StorageConfig::Local,
+            uploads_bucket: "uploads".into(),
+            assets_bucket: "assets".into(),
+            database_url: None,
+            issuer: IssuerConfig::Dev,
+            jwt_leeway: 5,
+            jwks_min_refresh: Duration::from_secs(60),
+            max_upload_bytes: 10 * 1024 * 1024,
+            upload_url_ttl: Duration::from_secs(300),
+            allowed_extensions: IMAGE_EXTENSIONS.to_vec(),
+            handler: thumbing_lambda::handler::Config::new("assets"),
+        }
+    }
+
+    /// The defaults, then the environment read through `lookup` (unset and blank
+    /// variables keep their defaults).
+    pub fn from_lookup(
+        bind: SocketAddr,
+        data_dir: impl Into<PathBuf>,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let get = |name: &str| lookup(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let mut c = ServiceConfig::local(bind, data_dir);
+        let mut problems = Vec::new();
+
+        if let Some(url) = get("PUBLIC_URL") {
+            if url.starts_with("http://") || url.starts_with("https://") {
+                c.public_url = Some(url.trim_end_matches('/').to_owned());
+            } else {
+                problems.push(format!("PUBLIC_URL={url:?} must start with http:// or https://"));
+            }
+        }
+        if let Some(list) = get("ALLOWED_ORIGINS") {
+            c.allowed_origins =
+                list.split(',').map(|o| o.trim().trim_end_matches('/').to_owned()).filter(|o| !o.is_empty()).collect();
+            for origin in &c.allowed_origins {
+                if origin == "*" {
+                    problems.push("ALLOWED_ORIGINS must list origins; \"*\" is not allowed".into());
+                } else if !(origin.starts_with("http://") || origin.starts_with("https://"))
+                    || origin.split('/').nth(3).is_some()
+                    || origin.split('/').nth(2).is_none_or(str::is_empty)
+                {
+                    problems.push(format!("ALLOWED_ORIGINS: {origin:?} is not an origin like https://example.com"));
+                }
+            }
+        }
+        if let Some(b) = get("UPLOADS_BUCKET") {
+            c.uploads_bucket = b;
+        }
+        if let Some(b) = get("ASSETS_BUCKET") {
+            c.assets_bucket = b;
+        }
+        if c.uploads_bucket == c.assets_bucket {
+            problems.push("UPLOADS_BUCKET and ASSETS_BUCKET must differ".into());
+        }
+        c.database_url = get("DATABASE_URL");
+        if let Some(url) = &c.database_url
+            && !(url.starts_with("sqlite:") || url.starts_with("postgres://") || url.starts_with("postgresql://"))
+        {
+            problems.push("DATABASE_URL must start with sqlite:, postgres:// or postgresql://".into());
+        }
+
+        let region = get("AWS_REGION").or_else(|| get("AWS_DEFAULT_REGION"));
+        let endpoint = get("S3_ENDPOINT");
+        let storage = get("STORAGE").unwrap_or_else(|| if endpoint.is_some() { "s3".into() } else { "local".into() });
+        match storage.as_str() {
+            "local" => {}
+            "s3" => {
+                let id = get("AWS_ACCESS_KEY_ID");
+                let secret = get("AWS_SECRET_ACCESS_KEY");
+                if id.is_none() || secret.is_none() {
+                    problems.push(
+                        "STORAGE=s3 needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (they sign the upload forms)"
+                            .into(),
+                    );
+                }
+                if region.is_none() {
+                    problems.push("STORAGE=s3 needs AWS_REGION".into());
+                }
+                c.storage = StorageConfig::S3 {
+                    endpoint: endpoint.map(|e| e.trim_end_matches('/').to_owned()),
+                    region: region.clone().unwrap_or_default(),
+                    credentials: Credentials::new(
+                        id.unwrap_or_default(),
+                        secret.unwrap_or_default(),
+                        get("AWS_SESSION_TOKEN"),
+                    ),
+                };
+            }
+            other => problems.push(format!("STORAGE={other:?} must be local or s3")),
+        }
+
+        let client_id = get("CLIENT_ID");
+        match (get("USER_POOL_ID"), get("OIDC_ISSUER")) {
+            (Some(_), Some(_)) => problems.push("set USER_POOL_ID or OIDC_ISSUER, not both".into()),
+            (Some(pool), None) => {
+                let pool_region = pool.split_once('_').map(|(r, _)| r.to_owned());
+                let region = region.clone().or(pool_region);
+                match (region, &client_id) {
+                    (Some(region), Some(client_id)) => {
+                        c.issuer = IssuerConfig::Cognito {
+                            issuer: format!("https://cognito-idp.{region}.amazonaws.com/{pool}"),
+                            client_id: client_id.clone(),
+                        }
+                    }
+                    (None, _) => problems.push("USER_POOL_ID needs AWS_REGION".into()),
+                    (_, None) => {
+                        problems.push("USER_POOL_ID needs CLIENT_ID (the app client tokens must be issued to)".into())
+                    }
+                }
+            }
+            (None, Some(issuer)) => {
+                let issuer = issuer.trim_end_matches('/').to_owned();
+                if !(issuer.starts_with("https://") || issuer.starts_with("http://")) {
+                    problems.push(format!("OIDC_ISSUER={issuer:?} must be an http(s) URL"));
+                }
+                match &client_id {
+                    Some(client_id) => {
+                        let jwks_url = get("JWKS_URL").unwrap_or_else(|| format!("{issuer}/.well-known/jwks.json"));
+                        c.issuer = IssuerConfig::Oidc { issuer, client_id: client_id.clone(), jwks_url };
+                    }
+                    None => {
+                        problems.push("OIDC_ISSUER needs CLIENT_ID (the app client tokens must be issued to)".into())
+                    }
+                }
+            }
+            (None, None) => {
+                if client_id.is_some() {
+                    problems.push("CLIENT_ID is set but neither USER_POOL_ID nor OIDC_ISSUER is".into());
+                }
+            }
+        }
+
+        let mut number = |name: &str, min: u64, max: u64, target: &mut u64| {
+            if let Some(v) = get(name) {
+                match v.parse::<u64>() {
+                    Ok(n) if (min..=max).contains(&n) => *target = n,
+                    _ => problems.push(format!("{name}={v:?} must be a whole number from {min} to {max}")),
+                }
+            }
+        };
+        number("JWT_LEEWAY_SECONDS", 0, 300, &mut c.jwt_leeway);
+        let mut refresh = c.jwks_min_refresh.as_secs();
+        number("JWKS_MIN_REFRESH_SECONDS", 0, 86_400, &mut refresh);
+        c.jwks_min_refresh = Duration::from_secs(refresh);
+        number("MAX_UPLOAD_BYTES", 1, 5 * 1024 * 1024 * 1024, &mut c.max_upload_bytes);
+        let mut ttl = c.upload_url_ttl.as_secs();
+        number("UPLOAD_URL_TTL_SECONDS", 60, 3600, &mut ttl);
+        c.upload_url_ttl = Duration::from_secs(ttl);
+
+        if let Some(list) = get("ALLOWED_EXTENSIONS") {
+            c.allowed_extensions.clear();
+            for ext in list.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+                match IMAGE_EXTENSIONS.iter().find(|known| known.eq_ignore_ascii_case(ext)) {
+                    Some(known) => c.allowed_extensions.push(known),
+                    None => problems
+                        .push(format!("ALLOWED_EXTENSIONS: {ext:?} is not one of {}", IMAGE_EXTENSIONS.join(", "))),
+                }
+            }
+            if c.allowed_extensions.is_empty() {
+                problems.push("ALLOWED_EXTENSIONS is empty".into());
+            }
+        }
+
+        let assets = c.assets_bucket.clone();
+        match thumbing_lambda::handler::Config::from_lookup(|name| {
+            if name == "DEST_BUCKET_NAME" { Some(assets.clone()) } else { lookup(name) }
+        }) {
+            Ok(handler) => c.handler = handler,
+            Err(e) => problems.extend(e.problems().iter().cloned()),
+        }
+
+        if problems.is_empty() { Ok(c) } else { Err(ConfigError { problems }) }
+    }
+
+    /// The database URL to use.
+    pub fn database_url(&self) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite:{}", self.data_dir.join("avatar-service.sqlite3").display()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(vars: &[(&str, &str)]) -> Result<ServiceConfig, ConfigError> {
+        let vars: Vec<(String, String)> = vars.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect();
+        ServiceConfig::from_lookup("127.0.0.1:8080".parse().unwrap(), "data", move |n| {
+            vars.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone())
+        })
+    }
+
+    #[test]
+    fn defaults_are_local_and_dev() {
+        let c = parse(&[]).unwrap();
+        assert_eq!(c.issuer, IssuerConfig::Dev);
+        assert_eq!(c.storage, StorageConfig::Local);
+        assert_eq!(c.max_upload_bytes, 10 * 1024 * 1024);
+        assert_eq!(
+            c.database_url(),
+            format!("sqlite:{}", std::path::Path::new("data/avatar-service.sqlite3").display())
+        );
+    }
+
+    #[test]
+    fn cognito_issuer_is_built_from_the_pool() {
+        let c = parse(&[("USER_POOL_ID", "eu-west-1_AbC"), ("CLIENT_ID", "client")]).unwrap();
+        assert_eq!(
+            c.issuer,
+            IssuerConfig::Cognito {
+                issuer: "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC".into(),
+                client_id: "client".into()
+            }
+        );
+    }
+
+    #[test]
+    fn every_problem_is_reported() {
+        let e = parse(&[
+            ("ALLOWED_ORIGINS", "*"),
+            ("USER_POOL_ID", "eu-west-1_x"),
+            ("MAX_UPLOAD_BYTES", "lots"),
+            ("STORAGE", "s3"),
+            ("ALLOWED_EXTENSIONS", "exe"),
+            ("QUALITY", "0"),
+        ])
+        .unwrap_err();
+        let text = e.to_string();
+        for needle in
+            ["ALLOWED_ORIGINS", "CLIENT_ID", "MAX_UPLOAD_BYTES", "AWS_ACCESS_KEY_ID", "ALLOWED_EXTENSIONS", "QUALITY"]
+        {
+            assert!(text.contains(needle), "{needle} missing in {text}");
+        }
+    }
+}

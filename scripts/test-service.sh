@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# Tests of the avatar service (crate thumbing-avatar-service, examples/avatar-service):
+# unit and doc tests, and the API tests that start the real service on 127.0.0.1 — against
+# local folders and SQLite, against a real S3-compatible server (moto, in server mode) and
+# a real PostgreSQL, both started here on free loopback ports and stopped again.
+#
+#   bash scripts/test-service.sh
+#
+# Needs: Rust (cargo), Python 3 with venv, PostgreSQL server binaries (initdb, pg_ctl;
+# installed with apt-get when missing). Installs moto into lambda/.venv (git-ignored, shared
+# with scripts/test-lambda.sh). Environment: CARGO_TARGET_DIR, THUMBING_CORPUS (default
+# ../shared/corpus beside the repository), CI=true makes a missing server or corpus a
+# failure instead of a skip.
+set -euo pipefail
+
+MOTO_VERSION="5.2.5"
+
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$repo"
+venv="$repo/lambda/.venv"
+work="$(mktemp -d)"
+moto_pid=""
+pg_data=""
+pg_bin=""
+
+cleanup() {
+    if [[ -n "$moto_pid" ]] && kill -0 "$moto_pid" 2>/dev/null; then
+        kill "$moto_pid" 2>/dev/null || true
+        wait "$moto_pid" 2>/dev/null || true
+    fi
+    if [[ -n "$pg_data" && -f "$pg_data/postmaster.pid" ]]; then
+        run_pg "$pg_bin/pg_ctl" -D "$pg_data" -m fast stop >/dev/null 2>&1 || true
+    fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+step() { printf '\n==> %s\n' "$*"; }
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+# PostgreSQL refuses to run as root: run its tools as the owner of the data directory.
+pg_user=""
+run_pg() {
+    if [[ -n "$pg_user" ]]; then
+        runuser -u "$pg_user" -- "$@"
+    else
+        "$@"
+    fi
+}
+
+step "moto[server] $MOTO_VERSION in lambda/.venv"
+if [[ ! -x "$venv/bin/python" ]]; then
+    python3 -m venv "$venv"
+fi
+if ! "$venv/bin/python" -c "import importlib.metadata as m, sys; sys.exit(m.version('moto') != '$MOTO_VERSION')" 2>/dev/null \
+    || [[ ! -x "$venv/bin/moto_server" ]]; then
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION"
+fi
+
+step "starting moto_server on 127.0.0.1"
+moto_port="$(free_port)"
+"$venv/bin/moto_server" -H 127.0.0.1 -p "$moto_port" >"$work/moto.log" 2>&1 &
+moto_pid=$!
+s3_endpoint="http://127.0.0.1:$moto_port"
+for _ in $(seq 1 150); do
+    if "$venv/bin/python" -c "import urllib.request as u; u.urlopen('$s3_endpoint/moto-api/', timeout=1)" 2>/dev/null; then
+        break
+    fi
+    if ! kill -0 "$moto_pid" 2>/dev/null; then
+        echo "moto_server exited:" >&2
+        cat "$work/moto.log" >&2
+        exit 1
+    fi
+    sleep 0.2
+done
+"$venv/bin/python" -c "import urllib.request as u; u.urlopen('$s3_endpoint/moto-api/', timeout=2)" \
+    || { echo "moto_server did not answer on $s3_endpoint" >&2; cat "$work/moto.log" >&2; exit 1; }
+echo "moto_server $MOTO_VERSION listening on $s3_endpoint (pid $moto_pid)"
+
+step "starting PostgreSQL (initdb + pg_ctl) on 127.0.0.1"
+for candidate in "$(dirname "$(command -v initdb 2>/dev/null || echo /nonexistent/initdb)")" /usr/lib/postgresql/*/bin; do
+    if [[ -x "$candidate/initdb" && -x "$candidate/pg_ctl" ]]; then
+        pg_bin="$candidate"
+        break
+    fi
+done
+if [[ -z "$pg_bin" ]]; then
+    echo "initdb not found: installing PostgreSQL"
+    sudo_cmd=""
+    [[ "$(id -u)" -ne 0 ]] && sudo_cmd="sudo"
+    $sudo_cmd apt-get update -qq && $sudo_cmd apt-get install -y -qq postgresql >/dev/null
+    pg_bin="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)"
+fi
+pg_data="$work/pg"
+mkdir -p "$pg_data"
+if [[ "$(id -u)" -eq 0 ]]; then
+    pg_user="nobody"
+    chown -R "$pg_user" "$work"
+    chmod 755 "$work"
+fi
+pg_port="$(free_port)"
+run_pg "$pg_bin/initdb" -D "$pg_data" -U thumbing --auth=trust --no-instructions -E UTF8 >"$work/initdb.log" 2>&1 \
+    || { cat "$work/initdb.log" >&2; exit 1; }
+run_pg "$pg_bin/pg_ctl" -D "$pg_data" -l "$work/pg/server.log" -w -t 60 \
+    -o "-c listen_addresses=127.0.0.1 -c port=$pg_port -c unix_socket_directories='$pg_data' -c fsync=off" start >/dev/null \
+    || { cat "$work/pg/server.log" >&2; exit 1; }
+database_url="postgres://thumbing@127.0.0.1:$pg_port/postgres"
+echo "$("$pg_bin/pg_ctl" --version | sed 's/^pg_ctl //') listening on 127.0.0.1:$pg_port"
+
+step "cargo clippy -D warnings (thumbing-avatar-service, both feature sets)"
+cargo clippy --locked -p thumbing-avatar-service --all-targets -- -D warnings
+# The Lambda function alone (its tests run in the default build below).
+cargo clippy --locked -p thumbing-avatar-service --no-default-features --features lambda --lib --bins -- -D warnings
+
+step "cargo test -p thumbing-avatar-service"
+env -u AWS_PROFILE -u AWS_ENDPOINT_URL -u AWS_ENDPOINT_URL_S3 -u DATABASE_URL \
+    THUMBING_TEST_S3_ENDPOINT="$s3_endpoint" \
+    THUMBING_TEST_DATABASE_URL="$database_url" \
+    cargo test --locked -p thumbing-avatar-service --no-fail-fast
+
+# browser end-to-end (examples/avatar-service/e2e)
+step "the profile page in headless Chromium (examples/avatar-service/e2e/run.sh)"
+MOTO_SERVER="$venv/bin/moto_server" bash "$repo/examples/avatar-service/e2e/run.sh"
