@@ -121,4 +121,7 @@ env -u AWS_PROFILE -u AWS_ENDPOINT_URL -u AWS_ENDPOINT_URL_S3 -u DATABASE_URL \
 
 # browser end-to-end (examples/avatar-service/e2e)
 step "the profile page in headless Chromium (examples/avatar-service/e2e/run.sh)"
-MOTO_SERVER="$venv/bin/moto_server" bash "$repo/examples/avatar-service/e2e/run.sh"
+# The binary `cargo test` built above for the integration tests, same features.
+MOTO_SERVER="$venv/bin/moto_server" \
+    AVATAR_SERVICE_BIN="${CARGO_TARGET_DIR:-$repo/target}/debug/avatar-service" \
+    bash "$repo/examples/avatar-service/e2e/run.sh"

@@ -45,8 +45,14 @@ if [[ -z "${MOTO_SERVER:-}" ]]; then
     MOTO_SERVER="$venv/bin/moto_server"
 fi
 
-step "cargo build -p thumbing-avatar-service (the binary the browser test starts)"
-cargo build --locked -p thumbing-avatar-service --bin avatar-service
+# AVATAR_SERVICE_BIN: a binary built already (scripts/test-service.sh passes the one its
+# `cargo test` built, so the service is not compiled twice with different features).
+if [[ -z "${AVATAR_SERVICE_BIN:-}" ]]; then
+    step "cargo build -p thumbing-avatar-service (the binary the browser test starts)"
+    cargo build --locked -p thumbing-avatar-service --bin avatar-service
+    AVATAR_SERVICE_BIN="${CARGO_TARGET_DIR:-$repo/target}/debug/avatar-service"
+fi
+[[ -x "$AVATAR_SERVICE_BIN" ]] || { echo "no service binary at $AVATAR_SERVICE_BIN" >&2; exit 1; }
 
 step "npm ci (examples/avatar-service/e2e)"
 (cd "$e2e" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
@@ -54,7 +60,7 @@ step "npm ci (examples/avatar-service/e2e)"
 step "node --test: the profile page in headless Chromium"
 cd "$e2e"
 env -u AWS_PROFILE -u AWS_ENDPOINT_URL -u AWS_ENDPOINT_URL_S3 -u DATABASE_URL \
-    AVATAR_SERVICE_BIN="${CARGO_TARGET_DIR:-$repo/target}/debug/avatar-service" \
+    AVATAR_SERVICE_BIN="$AVATAR_SERVICE_BIN" \
     MOTO_SERVER="$MOTO_SERVER" CHROMIUM_PATH=/usr/bin/chromium \
     node --test --test-concurrency=1 --test-reporter=spec profile.test.mjs
 echo "screenshots: $e2e/artifacts/"

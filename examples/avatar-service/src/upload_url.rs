@@ -31,6 +31,9 @@ pub struct UploadUrlConfig {
     pub ttl: Duration,
     /// Accepted extensions.
     pub allowed_extensions: Vec<&'static str>,
+    /// The folder of the uploads bucket the keys go into (`UPLOAD_PREFIX`): empty for the
+    /// bucket root, else ending in `/`. It must match the processing function's input folder.
+    pub upload_prefix: String,
 }
 
 impl UploadUrlConfig {
@@ -76,8 +79,21 @@ impl UploadUrlConfig {
                 }
             }
         }
+        let upload_prefix = match get("UPLOAD_PREFIX") {
+            None => String::new(),
+            Some(p) => {
+                let p = if p.ends_with('/') { p } else { format!("{p}/") };
+                let safe = p.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_./".contains(&b));
+                if p.starts_with('/') || p.contains("//") || p.split('/').any(|s| s == "." || s == "..") || !safe {
+                    problems.push(format!(
+                        "UPLOAD_PREFIX={p:?} must be a relative folder of letters, digits, '-', '_', '.' and '/'"
+                    ));
+                }
+                p
+            }
+        };
         if problems.is_empty() {
-            Ok(UploadUrlConfig { bucket, region, max_bytes, ttl, allowed_extensions })
+            Ok(UploadUrlConfig { bucket, region, max_bytes, ttl, allowed_extensions, upload_prefix })
         } else {
             Err(format!("invalid configuration: {}", problems.join("; ")))
         }
@@ -157,7 +173,7 @@ pub fn handle(
     let policy = PostPolicy {
         url: format!("https://{}.s3.{}.amazonaws.com/", config.bucket, config.region),
         bucket: config.bucket.clone(),
-        key: format!("{sub}.{ext}"),
+        key: format!("{}{sub}.{ext}", config.upload_prefix),
         content_type: content_type.to_owned(),
         max_bytes: config.max_bytes,
         region: config.region.clone(),
@@ -233,6 +249,28 @@ mod tests {
             b["fields"].as_object().unwrap().iter().map(|(k, v)| (k.clone(), v.as_str().unwrap().to_owned())).collect();
         let verified = crate::presign::verify_post(&creds, "uploads", &form, now).unwrap();
         assert_eq!((verified.key.as_str(), verified.max_bytes), ("1b2c-33.png", 10 * 1024 * 1024));
+    }
+
+    #[test]
+    fn keys_go_into_the_configured_upload_folder() {
+        let lookup = |prefix: &'static str| {
+            move |n: &str| match n {
+                "UPLOADS_BUCKET" => Some("uploads".to_owned()),
+                "AWS_REGION" => Some("eu-west-1".to_owned()),
+                "UPLOAD_PREFIX" => Some(prefix.to_owned()),
+                _ => None,
+            }
+        };
+        let c = UploadUrlConfig::from_lookup(lookup("incoming")).unwrap();
+        assert_eq!(c.upload_prefix, "incoming/");
+        let creds = Credentials::new("AKID", "secret", None);
+        let now = UNIX_EPOCH + Duration::from_secs(1_767_225_600);
+        let r = handle(&c, &creds, &event(Some("1b2c-33"), Some(r#"{"extension": "jpg"}"#)), now);
+        assert_eq!(body(&r)["key"], "incoming/1b2c-33.jpg");
+        for bad in ["/abs", "a/../b", "a//b", "sp ace"] {
+            let e = UploadUrlConfig::from_lookup(lookup(bad)).unwrap_err();
+            assert!(e.contains("UPLOAD_PREFIX"), "{bad}: {e}");
+        }
     }
 
     #[test]
