@@ -11,10 +11,10 @@
 # fail the tests instead of skipping them.
 set -euo pipefail
 
-MOTO_VERSION="5.2.5"
-
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
+# shellcheck source=lib/moto.sh
+source "$repo/scripts/lib/moto.sh"
 venv="$repo/lambda/.venv"
 log_dir="$(mktemp -d)"
 moto_pid=""
@@ -31,34 +31,9 @@ trap 'exit 130' INT TERM
 
 step() { printf '\n==> %s\n' "$*"; }
 
-step "moto[server] $MOTO_VERSION in lambda/.venv"
-if [[ ! -x "$venv/bin/python" ]]; then
-    python3 -m venv "$venv"
-fi
-if ! "$venv/bin/python" -c "import importlib.metadata as m, sys; sys.exit(m.version('moto') != '$MOTO_VERSION')" 2>/dev/null \
-    || [[ ! -x "$venv/bin/moto_server" ]]; then
-    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION"
-fi
-
-step "starting moto_server on 127.0.0.1"
-port="$("$venv/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-"$venv/bin/moto_server" -H 127.0.0.1 -p "$port" >"$log_dir/moto.log" 2>&1 &
-moto_pid=$!
-endpoint="http://127.0.0.1:$port"
-for _ in $(seq 1 150); do
-    if "$venv/bin/python" -c "import urllib.request as u; u.urlopen('$endpoint/moto-api/', timeout=1)" 2>/dev/null; then
-        break
-    fi
-    if ! kill -0 "$moto_pid" 2>/dev/null; then
-        echo "moto_server exited:" >&2
-        cat "$log_dir/moto.log" >&2
-        exit 1
-    fi
-    sleep 0.2
-done
-"$venv/bin/python" -c "import urllib.request as u; u.urlopen('$endpoint/moto-api/', timeout=2)" \
-    || { echo "moto_server did not answer on $endpoint" >&2; cat "$log_dir/moto.log" >&2; exit 1; }
-echo "moto_server $MOTO_VERSION listening on $endpoint (pid $moto_pid)"
+install_moto "$venv"
+start_moto "$venv" "$log_dir/moto.log"
+endpoint="$moto_endpoint"
 
 step "cargo clippy -D warnings (thumbing-lambda)"
 cargo clippy --locked -p thumbing-lambda --all-targets -- -D warnings

@@ -13,10 +13,10 @@
 # failure instead of a skip.
 set -euo pipefail
 
-MOTO_VERSION="5.2.5"
-
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
+# shellcheck source=lib/moto.sh
+source "$repo/scripts/lib/moto.sh"
 venv="$repo/lambda/.venv"
 work="$(mktemp -d)"
 moto_pid=""
@@ -49,34 +49,9 @@ run_pg() {
     fi
 }
 
-step "moto[server] $MOTO_VERSION in lambda/.venv"
-if [[ ! -x "$venv/bin/python" ]]; then
-    python3 -m venv "$venv"
-fi
-if ! "$venv/bin/python" -c "import importlib.metadata as m, sys; sys.exit(m.version('moto') != '$MOTO_VERSION')" 2>/dev/null \
-    || [[ ! -x "$venv/bin/moto_server" ]]; then
-    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION"
-fi
-
-step "starting moto_server on 127.0.0.1"
-moto_port="$(free_port)"
-"$venv/bin/moto_server" -H 127.0.0.1 -p "$moto_port" >"$work/moto.log" 2>&1 &
-moto_pid=$!
-s3_endpoint="http://127.0.0.1:$moto_port"
-for _ in $(seq 1 150); do
-    if "$venv/bin/python" -c "import urllib.request as u; u.urlopen('$s3_endpoint/moto-api/', timeout=1)" 2>/dev/null; then
-        break
-    fi
-    if ! kill -0 "$moto_pid" 2>/dev/null; then
-        echo "moto_server exited:" >&2
-        cat "$work/moto.log" >&2
-        exit 1
-    fi
-    sleep 0.2
-done
-"$venv/bin/python" -c "import urllib.request as u; u.urlopen('$s3_endpoint/moto-api/', timeout=2)" \
-    || { echo "moto_server did not answer on $s3_endpoint" >&2; cat "$work/moto.log" >&2; exit 1; }
-echo "moto_server $MOTO_VERSION listening on $s3_endpoint (pid $moto_pid)"
+install_moto "$venv"
+start_moto "$venv" "$work/moto.log"
+s3_endpoint="$moto_endpoint"
 
 step "starting PostgreSQL (initdb + pg_ctl) on 127.0.0.1"
 for candidate in "$(dirname "$(command -v initdb 2>/dev/null || echo /nonexistent/initdb)")" /usr/lib/postgresql/*/bin; do

@@ -15,8 +15,6 @@
 # the repository), CI=true makes a missing corpus or server a failure instead of a skip.
 set -euo pipefail
 
-MOTO_VERSION="5.2.5"
-
 e2e="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$e2e/../../.." && pwd)"
 cd "$repo"
@@ -36,13 +34,10 @@ if [[ ! -f bindings-wasm/pkg/index.js || ! -f bindings-wasm/pkg/thumbing_wasm_bg
 fi
 
 if [[ -z "${MOTO_SERVER:-}" ]]; then
-    venv="$repo/lambda/.venv"
-    if [[ ! -x "$venv/bin/moto_server" ]]; then
-        step "moto[server] $MOTO_VERSION in lambda/.venv"
-        [[ -x "$venv/bin/python" ]] || python3 -m venv "$venv"
-        "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION"
-    fi
-    MOTO_SERVER="$venv/bin/moto_server"
+    # shellcheck source=../../../scripts/lib/moto.sh
+    source "$repo/scripts/lib/moto.sh"
+    install_moto "$repo/lambda/.venv"
+    MOTO_SERVER="$repo/lambda/.venv/bin/moto_server"
 fi
 
 # AVATAR_SERVICE_BIN: a binary built already (scripts/test-service.sh passes the one its
