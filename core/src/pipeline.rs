@@ -413,7 +413,8 @@ impl Options {
         if let Crop::Focal { x, y } = self.crop
             && !((0.0..=1.0).contains(&x) && (0.0..=1.0).contains(&y))
         {
-            return Err(Error::invalid("focal point must lie within 0..=1 on both axes"));
+            let (x, y) = (short_decimal(x), short_decimal(y));
+            return Err(Error::invalid(format!("focal point ({x}, {y}) must lie within 0..=1 on both axes")));
         }
         if !(self.shrink_margin.is_finite() && self.shrink_margin >= 1.0) {
             return Err(Error::invalid("the shrink-on-load margin must be a finite number of at least 1"));
@@ -582,6 +583,25 @@ fn flatten(image: Bitmap, background: [u8; 3]) -> Bitmap {
     Bitmap { width: image.width, height: image.height, layout, data }
 }
 
+/// `v` to at most three decimals ("1.5", "-0.25", "NaN") for error messages, without the
+/// standard float formatting machinery, which would add kilobytes to the WebAssembly module.
+fn short_decimal(v: f32) -> String {
+    if v.is_nan() {
+        return "NaN".into();
+    }
+    if v.abs() >= 1e9 {
+        return if v > 0.0 { "1e9 or more".into() } else { "-1e9 or less".into() };
+    }
+    let milli = (f64::from(v) * 1000.0).round() as i64;
+    let sign = if milli < 0 { "-" } else { "" };
+    let (whole, frac) = (milli.unsigned_abs() / 1000, milli.unsigned_abs() % 1000);
+    if frac == 0 {
+        return format!("{sign}{whole}");
+    }
+    let digits = format!("{frac:03}");
+    format!("{sign}{whole}.{}", digits.trim_end_matches('0'))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -594,6 +614,16 @@ mod tests {
         assert_eq!(flat.data, vec![255, 255, 255, 10, 20, 30]);
         let gray = Bitmap::new(1, 1, PixelLayout::GrayAlpha, vec![0, 128]).unwrap();
         assert_eq!(flatten(gray, [255, 255, 255]).data, vec![127]);
+    }
+
+    #[test]
+    fn short_decimals_for_messages() {
+        let cases = [(1.5, "1.5"), (0.5, "0.5"), (-0.25, "-0.25"), (2.0, "2"), (0.0001, "0"), (1e12, "1e9 or more")];
+        for (v, text) in cases {
+            assert_eq!(short_decimal(v), text, "{v}");
+        }
+        assert_eq!(short_decimal(f32::NAN), "NaN");
+        assert_eq!(short_decimal(f32::NEG_INFINITY), "-1e9 or less");
     }
 
     #[test]
