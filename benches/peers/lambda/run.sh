@@ -11,8 +11,6 @@
 # THUMBING_CORPUS (default ../shared/corpus beside the repository).
 set -euo pipefail
 
-MOTO_VERSION="5.2.5"
-
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../../.." && pwd)"
 corpus="${THUMBING_CORPUS:-$repo/../shared/corpus}"
@@ -21,10 +19,9 @@ venv="$repo/lambda/.venv"
 [[ -f "$corpus/MANIFEST.tsv" ]] || { echo "no image corpus at $corpus (set THUMBING_CORPUS)" >&2; exit 1; }
 command -v node >/dev/null || { echo "Node.js 20 or newer is needed" >&2; exit 1; }
 
-if [[ ! -x "$venv/bin/moto_server" ]]; then
-    python3 -m venv "$venv"
-    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION"
-fi
+# shellcheck source=../../../scripts/lib/moto.sh
+source "$repo/scripts/lib/moto.sh"
+install_moto "$venv"
 (cd "$here/node" && npm ci --omit=dev --no-audit --no-fund --loglevel=error)
 
 zips=()
