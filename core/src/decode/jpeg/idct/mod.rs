@@ -9,9 +9,19 @@
 //! band-limits before the sampling, as a downscale should.
 //!
 //! Both passes use the even/odd symmetry `g(N-1-x) = E(x) - O(x)` with 13-bit fixed-point
-//! constants, and work on eight (or four) columns at a time held in plain arrays, so that
-//! the compiler vectorises them (AVX2/SSE on x86-64, NEON, simd128) without `unsafe`.
-//! [`reference`] is the floating-point definition the tests compare against.
+//! constants. The 8×8 and 4×4 transforms exist twice:
+//!
+//! - [`scalar`]: plain Rust over arrays, the reference for every SIMD back end and the path
+//!   on CPUs without one. The tests compare it with [`reference`], the floating-point
+//!   definition.
+//! - [`lanes`]: the same arithmetic over SIMD vectors, with explicit back ends for x86-64
+//!   (AVX2 for 8×8, SSE4.1 for 4×4 and as the 8×8 fallback, chosen at run time), aarch64
+//!   (NEON) and wasm32 (simd128, when the module is built with it). Their output is
+//!   bit-identical to [`scalar`]'s, which the tests check for every back end the machine
+//!   has.
+//!
+//! The SIMD back ends are the only `unsafe` code in the crate: calls into functions compiled
+//! for a CPU feature after detecting it, and vector loads from fixed-size arrays.
 
 /// Fixed-point precision of the constants.
 const CONST_BITS: u32 = 13;
@@ -109,45 +119,90 @@ const fn level_shift(shift: u32) -> i32 {
     128 << shift
 }
 
-/// 8×8 pixels from 64 dequantised coefficients in natural (row-major) order.
+#[cfg(target_arch = "aarch64")]
+mod arm;
+mod lanes;
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+mod wasm;
+#[cfg(target_arch = "x86_64")]
+mod x86;
+
+/// 8×8 pixels from 64 dequantised coefficients in natural (row-major) order, with the best
+/// back end the CPU has.
+#[inline]
 pub(crate) fn idct8(coefs: &[i32; 64], out: &mut [u8], stride: usize) {
-    let mut rows = [[0i32; 8]; 8];
-    for (row, chunk) in rows.iter_mut().zip(coefs.chunks_exact(8)) {
-        row.copy_from_slice(chunk);
+    #[cfg(target_arch = "x86_64")]
+    if x86::idct8(coefs, out, stride) {
+        return;
     }
-    // Pass 1 down the columns (lanes are columns u), keeping PASS1_BITS extra bits.
-    let mut tmp = [[0i32; 8]; 8];
-    pass8(&rows, &mut tmp, CONST_BITS - PASS1_BITS, 0);
-    // Pass 2 along the rows: transpose so that lanes are the output rows y.
-    let tmp = transpose(&tmp);
-    let mut px = [[0i32; 8]; 8];
-    let shift = CONST_BITS + PASS1_BITS;
-    pass8(&tmp, &mut px, shift, level_shift(shift));
-    // px[x][y]
-    for y in 0..8 {
-        let row = &mut out[y * stride..y * stride + 8];
-        for (x, p) in row.iter_mut().enumerate() {
-            *p = clamp_pixel(px[x][y]);
-        }
-    }
+    #[cfg(target_arch = "aarch64")]
+    return arm::idct8(coefs, out, stride);
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    return wasm::idct8(coefs, out, stride);
+    #[allow(unreachable_code)]
+    scalar::idct8(coefs, out, stride)
 }
 
-/// 4×4 pixels from the 4×4 low-frequency corner, in natural order (`v * 4 + u`).
+/// 4×4 pixels from the 4×4 low-frequency corner, in natural order (`v * 4 + u`), with the
+/// best back end the CPU has.
+#[inline]
 pub(crate) fn idct4(coefs: &[i32; 16], out: &mut [u8], stride: usize) {
-    let mut rows = [[0i32; 4]; 4];
-    for (row, chunk) in rows.iter_mut().zip(coefs.chunks_exact(4)) {
-        row.copy_from_slice(chunk);
+    #[cfg(target_arch = "x86_64")]
+    if x86::idct4(coefs, out, stride) {
+        return;
     }
-    let mut tmp = [[0i32; 4]; 4];
-    pass4(&rows, &mut tmp, CONST_BITS - PASS1_BITS, 0);
-    let tmp = transpose(&tmp);
-    let mut px = [[0i32; 4]; 4];
-    let shift = CONST_BITS + PASS1_BITS;
-    pass4(&tmp, &mut px, shift, level_shift(shift));
-    for y in 0..4 {
-        let row = &mut out[y * stride..y * stride + 4];
-        for (x, p) in row.iter_mut().enumerate() {
-            *p = clamp_pixel(px[x][y]);
+    #[cfg(target_arch = "aarch64")]
+    return arm::idct4(coefs, out, stride);
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    return wasm::idct4(coefs, out, stride);
+    #[allow(unreachable_code)]
+    scalar::idct4(coefs, out, stride)
+}
+
+/// The portable transforms: the reference for the SIMD back ends.
+pub(crate) mod scalar {
+    use super::*;
+
+    /// 8×8 pixels from 64 dequantised coefficients in natural (row-major) order.
+    pub(crate) fn idct8(coefs: &[i32; 64], out: &mut [u8], stride: usize) {
+        let mut rows = [[0i32; 8]; 8];
+        for (row, chunk) in rows.iter_mut().zip(coefs.chunks_exact(8)) {
+            row.copy_from_slice(chunk);
+        }
+        // Pass 1 down the columns (lanes are columns u), keeping PASS1_BITS extra bits.
+        let mut tmp = [[0i32; 8]; 8];
+        pass8(&rows, &mut tmp, CONST_BITS - PASS1_BITS, 0);
+        // Pass 2 along the rows: transpose so that lanes are the output rows y.
+        let tmp = transpose(&tmp);
+        let mut px = [[0i32; 8]; 8];
+        let shift = CONST_BITS + PASS1_BITS;
+        pass8(&tmp, &mut px, shift, level_shift(shift));
+        // px[x][y]
+        for y in 0..8 {
+            let row = &mut out[y * stride..y * stride + 8];
+            for (x, p) in row.iter_mut().enumerate() {
+                *p = clamp_pixel(px[x][y]);
+            }
+        }
+    }
+
+    /// 4×4 pixels from the 4×4 low-frequency corner, in natural order (`v * 4 + u`).
+    pub(crate) fn idct4(coefs: &[i32; 16], out: &mut [u8], stride: usize) {
+        let mut rows = [[0i32; 4]; 4];
+        for (row, chunk) in rows.iter_mut().zip(coefs.chunks_exact(4)) {
+            row.copy_from_slice(chunk);
+        }
+        let mut tmp = [[0i32; 4]; 4];
+        pass4(&rows, &mut tmp, CONST_BITS - PASS1_BITS, 0);
+        let tmp = transpose(&tmp);
+        let mut px = [[0i32; 4]; 4];
+        let shift = CONST_BITS + PASS1_BITS;
+        pass4(&tmp, &mut px, shift, level_shift(shift));
+        for y in 0..4 {
+            let row = &mut out[y * stride..y * stride + 4];
+            for (x, p) in row.iter_mut().enumerate() {
+                *p = clamp_pixel(px[x][y]);
+            }
         }
     }
 }
@@ -252,6 +307,50 @@ mod tests {
         }
         // Within one grey level of the exact value (rounding of the 13-bit constants).
         assert!(worst <= 1.0, "{n}x{n}: worst error {worst}");
+    }
+
+    /// Asserts that an 8×8 transform's output equals [`scalar::idct8`]'s, byte for byte,
+    /// over every test block (including the extremes of the coefficient range).
+    pub(super) fn assert_same_as_scalar8(run: impl Fn(&[i32; 64], &mut [u8])) {
+        for (i, b) in blocks().iter().enumerate() {
+            let (mut expected, mut got) = ([0u8; 64], [0u8; 64]);
+            scalar::idct8(b, &mut expected, 8);
+            run(b, &mut got);
+            assert_eq!(got, expected, "block {i}: {b:?}");
+        }
+    }
+
+    /// Asserts that a 4×4 transform's output equals [`scalar::idct4`]'s, byte for byte.
+    pub(super) fn assert_same_as_scalar4(run: impl Fn(&[i32; 16], &mut [u8])) {
+        for (i, b) in blocks().iter().enumerate() {
+            let c: [i32; 16] = corner(b, 4).try_into().unwrap();
+            let (mut expected, mut got) = ([0u8; 16], [0u8; 16]);
+            scalar::idct4(&c, &mut expected, 4);
+            run(&c, &mut got);
+            assert_eq!(got, expected, "block {i}: {c:?}");
+        }
+    }
+
+    #[test]
+    fn dispatched_transforms_match_the_scalar_ones() {
+        // Whatever back end this machine picks; the per-back-end tests are in their modules.
+        assert_same_as_scalar8(|c, out| idct8(c, out, 8));
+        assert_same_as_scalar4(|c, out| idct4(c, out, 4));
+    }
+
+    #[test]
+    fn transforms_respect_the_stride() {
+        let b = &blocks()[1];
+        let mut packed = [0u8; 64];
+        idct8(b, &mut packed, 8);
+        let mut wide = vec![7u8; 8 * 13 + 8];
+        idct8(b, &mut wide, 13);
+        for y in 0..8 {
+            assert_eq!(&wide[y * 13..y * 13 + 8], &packed[y * 8..y * 8 + 8]);
+            if y < 7 {
+                assert!(wide[y * 13 + 8..(y + 1) * 13].iter().all(|&p| p == 7), "bytes between rows untouched");
+            }
+        }
     }
 
     #[test]
