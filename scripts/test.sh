@@ -5,14 +5,14 @@
 # (a local S3-compatible server, PostgreSQL) on 127.0.0.1.
 #
 #   bash scripts/test.sh            # everything
-#   bash scripts/test.sh rust       # only some parts: rust fuzz benches python wasm lambda service cdk
+#   bash scripts/test.sh rust       # only some parts: rust arm fuzz benches python wasm lambda service cdk
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 export THUMBING_CORPUS="${THUMBING_CORPUS:-$(cd .. && pwd)/shared/corpus}"
 
 all_parts=(rust)
-for part in fuzz benches python wasm lambda service cdk; do
+for part in arm fuzz benches python wasm lambda service cdk; do
   [ -f "scripts/test-$part.sh" ] && all_parts+=("$part")
 done
 parts=("${@:-${all_parts[@]}}")

@@ -10,6 +10,11 @@
 /// code, and its magnitude bits, of camera photos.
 const LOOKUP_BITS: u32 = 11;
 
+/// Position of the zigzag advance in a skip entry.
+const SKIP_ADVANCE_SHIFT: u32 = 5;
+/// Set in a skip entry for an end of block.
+const SKIP_END_OF_BLOCK: u16 = 1 << 15;
+
 /// The run [`BitReader::coefficient`] reports for a ZRL symbol (sixteen zeros, no value).
 pub(crate) const ZERO_RUN: i32 = 16;
 
@@ -29,6 +34,17 @@ pub(crate) struct HuffmanTable {
     /// whole coefficient (or DC difference). An AC end of block has value 0 and run 0, a run
     /// of sixteen zeros value 0 and run [`ZERO_RUN`].
     coefficients: Box<[i32; 1 << LOOKUP_BITS]>,
+    /// Indexed the same way, for AC coefficients whose value is not needed: the
+    /// coefficients whose codes start in the look-up window, as many as are complete in it
+    /// (code plus magnitude bits; the first may extend past the window), stopping after an
+    /// end of block. `advance << SKIP_ADVANCE_SHIFT | total length` (at most 26 bits), with
+    /// [`SKIP_END_OF_BLOCK`] set when the last one is an end of block; 0 when the first code
+    /// is longer than the look-up. `advance` is the sum of each run plus one (sixteen for a
+    /// run of sixteen zeros).
+    skip: Box<[u16; 1 << LOOKUP_BITS]>,
+    /// Like `skip`, one coefficient only: for the end of a block, where the next
+    /// coefficient may belong to the next block.
+    skip_one: Box<[u16; 1 << LOOKUP_BITS]>,
     /// Largest code of each length (index 1..=16), -1 when there is none.
     max_code: [i32; 18],
     /// Added to a code of a given length to index `values`.
@@ -53,6 +69,8 @@ impl HuffmanTable {
         let mut table = HuffmanTable {
             lookup: Box::new([0; 1 << LOOKUP_BITS]),
             coefficients: Box::new([0; 1 << LOOKUP_BITS]),
+            skip: Box::new([0; 1 << LOOKUP_BITS]),
+            skip_one: Box::new([0; 1 << LOOKUP_BITS]),
             max_code: [-1; 18],
             value_offset: [0; 17],
             values: [0; 256],
@@ -88,6 +106,9 @@ impl HuffmanTable {
         for (bits, &entry) in table.lookup.iter().enumerate() {
             let (length, symbol) = (u32::from(entry >> 8), entry as u8);
             let (run, size) = (i32::from(symbol >> 4), u32::from(symbol & 15));
+            if entry != 0 {
+                table.skip_one[bits] = skip_entry(length, run, size);
+            }
             if entry == 0 || length + size > LOOKUP_BITS {
                 continue;
             }
@@ -105,7 +126,33 @@ impl HuffmanTable {
             let value = extend(raw, size);
             table.coefficients[bits] = value << 16 | run << 8 | (length + size) as i32;
         }
+        // Chain complete coefficients within the window after the first.
+        for bits in 0..1usize << LOOKUP_BITS {
+            let mut entry = table.skip_one[bits];
+            let mut used = u32::from(entry & 31);
+            while entry != 0 && entry & SKIP_END_OF_BLOCK == 0 && used < LOOKUP_BITS {
+                let rest = (bits << used) & ((1 << LOOKUP_BITS) - 1);
+                let next = table.skip_one[rest];
+                let next_length = u32::from(next & 31);
+                if next == 0 || used + next_length > LOOKUP_BITS {
+                    break;
+                }
+                used += next_length;
+                let advance = (entry >> SKIP_ADVANCE_SHIFT & 127) + (next >> SKIP_ADVANCE_SHIFT & 127);
+                entry = (next & SKIP_END_OF_BLOCK) | advance << SKIP_ADVANCE_SHIFT | used as u16;
+            }
+            table.skip[bits] = entry;
+        }
         Ok(table)
+    }
+}
+
+/// A `skip_one` entry for a code of `length` bits with symbol `run`/`size`.
+fn skip_entry(length: u32, run: i32, size: u32) -> u16 {
+    match (run, size) {
+        (15, 0) => 16 << SKIP_ADVANCE_SHIFT | length as u16,
+        (_, 0) => SKIP_END_OF_BLOCK | length as u16,
+        _ => ((run + 1) as u16) << SKIP_ADVANCE_SHIFT | (length + size) as u16,
     }
 }
 
@@ -256,6 +303,48 @@ impl<'a> BitReader<'a> {
         Some((((entry >> 8) & 0xFF) as usize, entry >> 16))
     }
 
+    /// Skips the rest of a sequential block's AC coefficients, from zigzag position `k`,
+    /// without computing their values: one look-up per coefficient for every code of up to
+    /// [`LOOKUP_BITS`] bits, whatever its magnitude.
+    #[inline]
+    pub fn skip_block(&mut self, table: &HuffmanTable, mut k: usize) -> Result<(), Unsupported> {
+        while k < 64 {
+            if self.bits < 32 {
+                self.refill();
+            }
+            let index = (self.window >> (64 - LOOKUP_BITS)) as usize;
+            let mut entry = table.skip[index];
+            // Several coefficients at once only when they cannot reach the block's end.
+            if k + usize::from(entry >> SKIP_ADVANCE_SHIFT & 127) >= 64 {
+                entry = table.skip_one[index];
+            }
+            if entry == 0 {
+                // A code longer than the look-up.
+                let rs = self.decode(table)?;
+                let (run, size) = (usize::from(rs >> 4), u32::from(rs & 15));
+                if size == 0 {
+                    if run != 15 {
+                        return Ok(());
+                    }
+                    k += 16;
+                    continue;
+                }
+                let _ = self.bits(size);
+                k += run + 1;
+            } else {
+                self.consume(u32::from(entry & 31));
+                if entry & SKIP_END_OF_BLOCK != 0 {
+                    return Ok(());
+                }
+                k += usize::from(entry >> SKIP_ADVANCE_SHIFT & 127);
+            }
+            if k > 64 {
+                return Err(Unsupported);
+            }
+        }
+        Ok(())
+    }
+
     /// Decodes one Huffman symbol.
     #[inline]
     pub fn decode(&mut self, table: &HuffmanTable) -> Result<u8, Unsupported> {
@@ -372,6 +461,27 @@ mod tests {
         assert_eq!(r.coefficient(&table), Some((0, -1)));
         assert_eq!(r.coefficient(&table), Some((1, -2)));
         assert_eq!(r.coefficient(&table), Some((0, 0)), "end of block");
+    }
+
+    #[test]
+    fn skipping_a_block_consumes_what_decoding_it_does() {
+        // 0x01 (run 0, size 1) as 0, 0x12 (run 1, size 2) as 10, EOB as 11.
+        let table = HuffmanTable::new(&[1, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], &[0x01, 0x12, 0x00]).unwrap();
+        // +1, -1, (run 1, -2), EOB, then the marker bits 101.
+        let data = [0b0100_1001, 0b1110_1000];
+        let mut r = BitReader::new(&data, 0);
+        r.skip_block(&table, 1).unwrap();
+        assert_eq!(r.bits(3), 0b101, "stopped right after the end of block");
+        // Without an end of block: the block ends at position 64. From position 61, +1 +1 +1
+        // fill 61..=63; the next coefficient belongs to the next block and must not be taken.
+        let data = [0b0101_0100, 0b1100_0000];
+        let mut r = BitReader::new(&data, 0);
+        r.skip_block(&table, 61).unwrap();
+        assert_eq!(r.bits(2), 0b00, "the next block's first code is left unread");
+        assert_eq!(r.bits(2), 0b11);
+        // A run past the end of the block is damaged data.
+        let data = [0b1001_0000];
+        assert!(BitReader::new(&data, 0).skip_block(&table, 63).is_err());
     }
 
     #[test]

@@ -219,7 +219,7 @@ impl Frame {
         let mut block = [0i32; 64];
         scan::walk_scan(reader, &units, tables.restart_interval, |reader, state, i, bx, by| {
             let (c, dc, ac) = huffman[i];
-            block[..scale.per_block].fill(0);
+            clear(&mut block, scale.per_block);
             let any_ac = scan::decode_sequential_block(reader, dc, ac, &mut state.predictors[i], scale, &mut block)?;
             let plane = &mut planes[c];
             let offset = by * n * plane.stride + bx * n;
@@ -338,6 +338,17 @@ impl Frame {
         let factors = self.header.max_factors();
         color::planes_to_rgb(&self.planes[0], &self.planes[1], &self.planes[2], factors, size, &mut data);
         Bitmap::new(w, h, PixelLayout::Rgb, data).ok_or(Unsupported)
+    }
+}
+
+/// Zeroes the first `per_block` coefficients, with fixed-size stores.
+#[inline(always)]
+fn clear(block: &mut [i32; 64], per_block: usize) {
+    match per_block {
+        1 => block[0] = 0,
+        4 => block[..4].fill(0),
+        16 => block[..16].fill(0),
+        _ => block.fill(0),
     }
 }
 

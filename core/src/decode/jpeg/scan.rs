@@ -24,6 +24,8 @@ pub(crate) struct Scale {
     pub slot: [u8; 64],
     /// Bit `k` set when zigzag position `k` is stored.
     pub stored: u64,
+    /// The last stored zigzag position: later coefficients are skipped, not decoded.
+    pub last: usize,
 }
 
 impl Scale {
@@ -45,7 +47,8 @@ impl Scale {
                 stored |= 1 << k;
             }
         }
-        Some(Scale { n, per_block: n * n, slot, stored })
+        let last = 63 - stored.leading_zeros() as usize;
+        Some(Scale { n, per_block: n * n, slot, stored, last })
     }
 }
 
@@ -138,7 +141,7 @@ pub(crate) fn walk_scan(
 }
 
 /// The DC difference of T.81 F.2.2.1, added to the predictor.
-#[inline]
+#[inline(always)]
 fn decode_dc(reader: &mut BitReader<'_>, table: &HuffmanTable, predictor: &mut i32) -> Result<i32, Unsupported> {
     let diff = match reader.coefficient(table) {
         Some((_, diff)) => diff,
@@ -170,11 +173,12 @@ pub(crate) fn decode_sequential_block(
     block[0] = decode_dc(reader, dc, predictor)?;
     let mut any_ac = false;
     let mut k = 1;
-    while k < 64 {
+    // Up to the last stored position; the rest is skipped below.
+    while k <= scale.last {
         if let Some((run, value)) = reader.coefficient(ac) {
             if value == 0 {
                 if run == 0 {
-                    break; // end of block
+                    return Ok(any_ac); // end of block
                 }
                 k += 16;
                 continue;
@@ -195,7 +199,7 @@ pub(crate) fn decode_sequential_block(
         let (run, size) = (usize::from(rs >> 4), u32::from(rs & 15));
         if size == 0 {
             if run != 15 {
-                break; // end of block
+                return Ok(any_ac); // end of block
             }
             k += 16;
             continue;
@@ -212,6 +216,9 @@ pub(crate) fn decode_sequential_block(
             any_ac = true;
         }
         k += 1;
+    }
+    if k < 64 {
+        reader.skip_block(ac, k)?;
     }
     Ok(any_ac)
 }
