@@ -137,8 +137,9 @@ pub(crate) fn idct8(coefs: &[i32; 64], out: &mut [u8], stride: usize) {
     }
     #[cfg(target_arch = "aarch64")]
     return arm::idct8(coefs, out, stride);
-    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-    return wasm::idct8(coefs, out, stride);
+    // wasm32 keeps the scalar 8×8 (which the compiler vectorises for simd128): it only runs
+    // for full-size decodes through `decode_jpeg_reduced(…, 1)`, and the explicit version
+    // would cost a kilobyte of the module's size budget.
     #[allow(unreachable_code)]
     scalar::idct8(coefs, out, stride)
 }

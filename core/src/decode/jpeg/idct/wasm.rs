@@ -6,10 +6,6 @@ use std::arch::wasm32::*;
 
 use super::lanes::{self, Lanes, Lanes4};
 
-pub(super) fn idct8(coefs: &[i32; 64], out: &mut [u8], stride: usize) {
-    lanes::idct8_halves::<Simd>(coefs, out, stride);
-}
-
 pub(super) fn idct4(coefs: &[i32; 16], out: &mut [u8], stride: usize) {
     lanes::idct4::<Simd>(coefs, out, stride);
 }
