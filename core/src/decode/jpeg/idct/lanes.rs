@@ -8,7 +8,9 @@
 //! down the columns, transpose (lanes become the output rows y), pass 2 along the rows,
 //! transpose back (lanes become the output columns x), clamp and narrow to bytes, store.
 
-use super::{CONST_BITS, K1, K2, K3, K4, K5, K6, K7, PASS1_BITS};
+use super::{CONST_BITS, K2, K4, K6, PASS1_BITS};
+#[cfg(not(target_arch = "wasm32"))]
+use super::{K1, K3, K5, K7};
 
 /// Shift of pass 1, which keeps [`PASS1_BITS`] extra fractional bits.
 const SHIFT1: i32 = (CONST_BITS - PASS1_BITS) as i32;
@@ -49,6 +51,7 @@ pub(super) trait Lanes8: Lanes {
 }
 
 /// One 8-point pass (see the scalar `pass8`): `out[x]` from `f[u]`, lane by lane.
+#[cfg(not(target_arch = "wasm32"))]
 #[inline(always)]
 fn pass8<L: Lanes, const SHIFT: i32>(f: [L; 8], round: L) -> [L; 8] {
     let ee0 = f[0].add(f[4]).mul(K4);
@@ -98,6 +101,7 @@ pub(super) fn idct4<L: Lanes4>(coefs: &[i32; 16], out: &mut [u8], stride: usize)
 
 /// 8×8 pixels from 64 coefficients in natural order, with four lanes: each row is two
 /// halves, and the transposes work on 4×4 quarters.
+#[cfg(not(target_arch = "wasm32"))]
 #[inline(always)]
 pub(super) fn idct8_halves<L: Lanes4>(coefs: &[i32; 64], out: &mut [u8], stride: usize) {
     let round1 = L::splat(ROUND1);
@@ -135,6 +139,7 @@ pub(super) fn idct8<L: Lanes8>(coefs: &[i32; 64], out: &mut [u8], stride: usize)
 
 /// The 8×8 transpose of a matrix held as `m[h][r]`: row `r`, columns `4h..4h+4`. Returns
 /// the same layout for the transposed matrix.
+#[cfg(not(target_arch = "wasm32"))]
 #[inline(always)]
 fn transpose_halves<L: Lanes4>(m: &[[L; 8]; 2]) -> [[L; 8]; 2] {
     // Quarter (row half a, column half b) of the result is the transpose of quarter (b, a).
@@ -153,6 +158,7 @@ fn row(coefs: &[i32; 16], v: usize) -> &[i32; 4] {
     coefs[v * 4..v * 4 + 4].try_into().unwrap_or(&[0; 4])
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 #[inline(always)]
 fn quarter_row(coefs: &[i32; 64], v: usize, h: usize) -> &[i32; 4] {
     let start = v * 8 + h * 4;
@@ -164,6 +170,7 @@ fn pixel_row(out: &mut [u8], start: usize) -> &mut [u8; 4] {
     (&mut out[start..start + 4]).try_into().unwrap_or_else(|_| unreachable!())
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 #[inline(always)]
 fn pixel_row8(out: &mut [u8], start: usize) -> (&mut [u8; 4], &mut [u8; 4]) {
     let (left, right) = out[start..start + 8].split_at_mut(4);
