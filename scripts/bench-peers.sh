@@ -31,6 +31,8 @@ export PEERS_DIR="${PEERS_DIR:-$ROOT/.peers}"
 mkdir -p "$PEERS_DIR"
 PEERS_DIR="$(cd "$PEERS_DIR" && pwd)"
 SPEC="$ROOT/benches/peers"
+# shellcheck source=lib/apt.sh
+source "$ROOT/scripts/lib/apt.sh"
 
 say() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
@@ -64,10 +66,8 @@ if [[ "$(cat "$VENV/.stamp" 2>/dev/null)" != "$py_stamp" ]]; then
   rm -rf "$VENV"
   if ! "$PYTHON" -m venv "$VENV" 2>/dev/null; then
     # Debian's python3 ships venv separately.
-    if [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null; then
-      say "installing python3-venv"
+    if command -v apt-get >/dev/null && apt_install python3-venv >/dev/null; then
       rm -rf "$VENV"
-      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
       "$PYTHON" -m venv "$VENV"
     else
       die "'$PYTHON -m venv' failed; install the python3-venv package"

@@ -8,15 +8,12 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
+# shellcheck source=lib/apt.sh
+source "$root/scripts/lib/apt.sh"
 log() { printf '\n==> %s\n' "$*" >&2; }
 
 if ! command -v qemu-aarch64 >/dev/null || ! command -v aarch64-linux-gnu-gcc >/dev/null; then
-  log "apt-get install qemu-user gcc-aarch64-linux-gnu"
-  sudo_cmd=""
-  [[ "$(id -u)" == 0 ]] || sudo_cmd="sudo"
-  export DEBIAN_FRONTEND=noninteractive
-  $sudo_cmd apt-get update -q
-  $sudo_cmd apt-get install -y -q --no-install-recommends qemu-user gcc-aarch64-linux-gnu libc6-dev-arm64-cross
+  apt_install qemu-user gcc-aarch64-linux-gnu libc6-dev-arm64-cross
 fi
 rustup target list --installed | grep -qx aarch64-unknown-linux-gnu || rustup target add aarch64-unknown-linux-gnu
 

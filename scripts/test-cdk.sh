@@ -17,6 +17,8 @@ set -euo pipefail
 CFN_LINT_VERSION="1.58.0"
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=lib/apt.sh
+source "$root/scripts/lib/apt.sh"
 here="$root/examples/aws-cdk"
 log() { printf '\n==> %s\n' "$*" >&2; }
 
@@ -26,10 +28,7 @@ if (( node_major < 20 )); then
   exit 1
 fi
 if ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
-  log "apt-get install python3-venv"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -q
-  apt-get install -y -q --no-install-recommends python3-venv
+  apt_install python3-venv
 fi
 
 # No network besides the package registries: no CDK version check, notices or telemetry.

@@ -20,10 +20,7 @@ log_dir="$(mktemp -d)"
 moto_pid=""
 
 cleanup() {
-    if [[ -n "$moto_pid" ]] && kill -0 "$moto_pid" 2>/dev/null; then
-        kill "$moto_pid" 2>/dev/null || true
-        wait "$moto_pid" 2>/dev/null || true
-    fi
+    stop_moto
     rm -rf "$log_dir"
 }
 trap cleanup EXIT

@@ -17,6 +17,8 @@ repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
 # shellcheck source=lib/moto.sh
 source "$repo/scripts/lib/moto.sh"
+# shellcheck source=lib/apt.sh
+source "$repo/scripts/lib/apt.sh"
 venv="$repo/lambda/.venv"
 work="$(mktemp -d)"
 moto_pid=""
@@ -24,10 +26,7 @@ pg_data=""
 pg_bin=""
 
 cleanup() {
-    if [[ -n "$moto_pid" ]] && kill -0 "$moto_pid" 2>/dev/null; then
-        kill "$moto_pid" 2>/dev/null || true
-        wait "$moto_pid" 2>/dev/null || true
-    fi
+    stop_moto
     if [[ -n "$pg_data" && -f "$pg_data/postmaster.pid" ]]; then
         run_pg "$pg_bin/pg_ctl" -D "$pg_data" -m fast stop >/dev/null 2>&1 || true
     fi
@@ -37,7 +36,6 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 step() { printf '\n==> %s\n' "$*"; }
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 # PostgreSQL refuses to run as root: run its tools as the owner of the data directory.
 pg_user=""
@@ -62,9 +60,7 @@ for candidate in "$(dirname "$(command -v initdb 2>/dev/null || echo /nonexisten
 done
 if [[ -z "$pg_bin" ]]; then
     echo "initdb not found: installing PostgreSQL"
-    sudo_cmd=""
-    [[ "$(id -u)" -ne 0 ]] && sudo_cmd="sudo"
-    $sudo_cmd apt-get update -qq && $sudo_cmd apt-get install -y -qq postgresql >/dev/null
+    apt_install postgresql >/dev/null
     pg_bin="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)"
 fi
 pg_data="$work/pg"

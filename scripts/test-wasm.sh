@@ -21,6 +21,8 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target}"
 export THUMBING_CORPUS="${THUMBING_CORPUS:-$root/../shared/corpus}"
 tests="$root/bindings-wasm/tests"
+# shellcheck source=lib/apt.sh
+source "$root/scripts/lib/apt.sh"
 
 log() { printf '\n==> %s\n' "$*" >&2; }
 
@@ -34,10 +36,7 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 if [[ ! -x /usr/bin/chromium ]] || ! command -v chromedriver >/dev/null; then
-  log "apt-get install chromium chromium-driver"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -q
-  apt-get install -y -q --no-install-recommends chromium chromium-driver
+  apt_install chromium chromium-driver
 fi
 
 log "build the npm package"

@@ -5,7 +5,7 @@
 #   source scripts/lib/moto.sh
 #   install_moto "$repo/lambda/.venv"
 #   start_moto "$repo/lambda/.venv" "$log_file"    # sets moto_pid and moto_endpoint
-#   ...; kill "$moto_pid"                          # the caller stops it (in its EXIT trap)
+#   ...; stop_moto                                 # in the caller's EXIT trap
 
 MOTO_VERSION="5.2.5"
 
@@ -22,12 +22,17 @@ install_moto() {
     fi
 }
 
+# Prints a free TCP port on 127.0.0.1.
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
 # Starts moto_server on a free loopback port, logging to $2, and waits until it answers.
 # Sets moto_pid and moto_endpoint; returns non-zero (after printing the log) if it never does.
 start_moto() {
     local venv=$1 log=$2 port
     printf '\n==> %s\n' "starting moto_server on 127.0.0.1"
-    port="$("$venv/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+    port="$(free_port)"
     "$venv/bin/moto_server" -H 127.0.0.1 -p "$port" >"$log" 2>&1 &
     moto_pid=$!
     moto_endpoint="http://127.0.0.1:$port"
@@ -47,4 +52,12 @@ start_moto() {
     echo "moto_server did not answer on $moto_endpoint" >&2
     cat "$log" >&2
     return 1
+}
+
+# Stops the moto_server that start_moto started, if it is still running.
+stop_moto() {
+    if [[ -n "${moto_pid:-}" ]] && kill -0 "$moto_pid" 2>/dev/null; then
+        kill "$moto_pid" 2>/dev/null || true
+        wait "$moto_pid" 2>/dev/null || true
+    fi
 }
