@@ -109,3 +109,12 @@ impl Error {
         Error::InvalidOptions(what.into())
     }
 }
+
+/// Runs `f`, turning a panic inside it into an [`Error::Corrupt`]. thumbing's own code does
+/// not panic on any input, but the decoders of other crates it calls might on malformed
+/// data, and a hostile file must never take the process down. The one guard every public
+/// entry point goes through.
+pub(crate) fn guard<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
+        .unwrap_or_else(|_| Err(Error::Corrupt("the decoder failed on malformed data".into())))
+}

@@ -13,19 +13,27 @@
 //!
 //! ## The pipeline
 //!
-//! Each stage is a module, in the order the data flows:
+//! [`Options::process`] runs these stages, in this order (`pipeline.rs` reads the same way);
+//! each is a module:
 //!
-//! 1. [`decode`](crate::ImageFormat::sniff) — sniff the format from the bytes, read the
-//!    headers, check [`Limits`] *before* allocating pixels (decompression bombs are rejected
-//!    from the header), decode to 8-bit.
-//! 2. `orient` — the EXIF [`Orientation`] makes the result upright.
-//! 3. `color` — embedded ICC profiles (Display P3, Adobe RGB, ProPhoto, CMYK) are converted
+//! 1. `decode` — sniff the format from the bytes ([`ImageFormat::sniff`]), read the headers,
+//!    check [`Limits`] *before* allocating pixels (decompression bombs are rejected from the
+//!    header), decode to 8-bit. JPEGs may be decoded at a reduced scale straight from the
+//!    DCT coefficients ([`Options::shrink_on_load`]).
+//! 2. `crop` — plan the window in upright coordinates: [`Fit::Cover`] with a centred, focal
+//!    or content-aware ([`Crop::Smart`]) window, or [`Fit::Contain`] / [`Fit::Inside`].
+//!    Windows are placed to the sub-pixel.
+//! 3. `resize` — resample the window, still as stored, to the output size: SIMD convolution
+//!    ([`Filter::Lanczos3`] by default), alpha premultiplied.
+//! 4. `color` — embedded ICC profiles (Display P3, Adobe RGB, ProPhoto, CMYK) are converted
 //!    to sRGB; untagged images are taken as sRGB.
-//! 4. `crop` — [`Fit::Cover`] with a centred, focal or content-aware ([`Crop::Smart`])
-//!    window, or [`Fit::Contain`] / [`Fit::Inside`]. Windows are placed to the sub-pixel.
-//! 5. `resize` — SIMD convolution ([`Filter::Lanczos3`] by default), alpha premultiplied.
+//! 5. `orient` — the EXIF [`Orientation`] makes the result upright.
 //! 6. `encode` — JPEG (default quality 80, 4:2:0 below 90, optimised Huffman tables),
 //!    PNG, or lossless WebP. No metadata is written: no EXIF or GPS leaks from phones.
+//!
+//! Colour conversion and orientation are per-pixel and commute with resampling, so they
+//! run on the small resized image rather than the full decode (the `color` and `orient`
+//! module docs say why that gives the same avatar).
 //!
 //! Several sizes come from a single decode, and everything the builder can set is in
 //! [`Options`]:
@@ -71,6 +79,7 @@ mod decode;
 mod encode;
 mod error;
 mod limits;
+mod options;
 mod orient;
 mod pipeline;
 mod resize;
@@ -81,8 +90,9 @@ pub use decode::{ColorModel, FailOn, ImageFormat, ImageInfo};
 pub use encode::{OutputFormat, PngCompression};
 pub use error::{Error, ErrorKind, Result};
 pub use limits::Limits;
+pub use options::{MAX_OUTPUT_SIDE, Options, SHRINK_ON_LOAD_MARGIN};
 pub use orient::Orientation;
-pub use pipeline::{Avatar, MAX_OUTPUT_SIDE, Options, SHRINK_ON_LOAD_MARGIN};
+pub use pipeline::Avatar;
 pub use resize::Filter;
 
 /// Makes one `size` × `size` avatar: centre-cropped, upright, sRGB, JPEG at quality 80,
@@ -111,8 +121,7 @@ pub fn avatar(bytes: &[u8], size: u32) -> Result<Vec<u8>> {
 /// ```
 pub fn probe(bytes: &[u8]) -> Result<ImageInfo> {
     let unlimited = Limits { max_input_bytes: usize::MAX, max_pixels: u64::MAX };
-    std::panic::catch_unwind(|| decode::probe(bytes, &unlimited))
-        .unwrap_or_else(|_| Err(Error::Corrupt("the header parser failed on malformed data".into())))
+    error::guard(|| decode::probe(bytes, &unlimited))
 }
 
 /// Decodes a JPEG at `1/denominator` of its stored size (`denominator` 1, 2, 4 or 8) with
@@ -138,6 +147,5 @@ pub fn decode_jpeg_reduced(bytes: &[u8], denominator: u32) -> Result<Option<Bitm
     if !matches!(denominator, 1 | 2 | 4 | 8) {
         return Err(Error::invalid(format!("JPEG scale denominator {denominator} is not 1, 2, 4 or 8")));
     }
-    std::panic::catch_unwind(|| decode::decode_jpeg_reduced(bytes, &Limits::default(), denominator))
-        .unwrap_or_else(|_| Err(Error::Corrupt("the decoder failed on malformed data".into())))
+    error::guard(|| decode::decode_jpeg_reduced(bytes, &Limits::default(), denominator))
 }

@@ -6,79 +6,15 @@
 //! module docs of [`orient`](crate::orient) and [`color`](crate::color) for why that gives
 //! the same avatar.
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
-
 use crate::bitmap::{Bitmap, PixelLayout};
 use crate::color::{self, SourceProfile};
-use crate::crop::{self, Crop, Fit, Saliency};
-use crate::decode::{self, Decoded, FailOn, ImageFormat, ImageInfo};
-use crate::encode::{self, EncodeSettings, OutputFormat, PngCompression};
-use crate::error::{Error, Result};
+use crate::crop::{self, Saliency};
+use crate::decode::{self, Decoded, FailOn, ImageInfo};
+use crate::encode::{self, EncodeSettings, OutputFormat};
+use crate::error::{self, Result};
 use crate::limits::Limits;
+use crate::options::Options;
 use crate::resize::{self, Filter};
-
-/// The largest output side thumbing produces.
-pub const MAX_OUTPUT_SIDE: u32 = 16_384;
-
-/// The default of [`Options::shrink_on_load_margin`]. Shrink-on-load leaves at least this
-/// much reduction to the resampling filter: the image
-/// decoded at 1/2, 1/4 or 1/8 must still cover the crop window with at least twice the
-/// output's pixels in each direction. (libvips' thumbnail, behind sharp, makes the same
-/// choice for JPEG.) The DCT-domain reduction drops the frequencies the smaller size cannot
-/// hold but, unlike Lanczos, keeps the ones just below that limit at full strength; the
-/// resampler's own reduction by two or more then band-limits as it does for a full decode,
-/// so avatars stay within rounding of the full-decode ones.
-pub const SHRINK_ON_LOAD_MARGIN: f64 = 2.0;
-
-/// Everything the pipeline can be told: output sizes, fit and crop, format and quality,
-/// limits. Build it with the chained setters; every setter has a sensible default, so
-/// `Options::new()` makes a 512×512 centre-cropped JPEG at quality 80.
-///
-/// ```
-/// use thumbing::{Crop, Options, OutputFormat};
-/// let options = Options::new().sizes([512, 256, 128]).crop(Crop::Smart).quality(85);
-/// let avatars = options.process(include_bytes!("../../fixtures/landscape_1.jpg"))?;
-/// assert_eq!(avatars.len(), 3);
-/// assert_eq!((avatars[2].width, avatars[2].height), (128, 128));
-/// assert_eq!(avatars[0].format, OutputFormat::Jpeg);
-/// # Ok::<(), thumbing::Error>(())
-/// ```
-#[derive(Debug, Clone, PartialEq)]
-pub struct Options {
-    sizes: Vec<(u32, u32)>,
-    fit: Fit,
-    crop: Crop,
-    filter: Filter,
-    format: OutputFormat,
-    quality: u8,
-    progressive: bool,
-    png_compression: PngCompression,
-    background: [u8; 3],
-    limits: Limits,
-    fail_on: FailOn,
-    shrink_on_load: bool,
-    shrink_margin: f64,
-}
-
-impl Default for Options {
-    fn default() -> Self {
-        Options {
-            sizes: vec![(512, 512)],
-            fit: Fit::Cover,
-            crop: Crop::Centre,
-            filter: Filter::Lanczos3,
-            format: OutputFormat::Jpeg,
-            quality: 80,
-            progressive: false,
-            png_compression: PngCompression::Balanced,
-            background: [255, 255, 255],
-            limits: Limits::default(),
-            fail_on: FailOn::Truncated,
-            shrink_on_load: true,
-            shrink_margin: SHRINK_ON_LOAD_MARGIN,
-        }
-    }
-}
 
 /// One encoded output image.
 ///
@@ -112,319 +48,6 @@ impl std::fmt::Debug for Avatar {
 }
 
 impl Options {
-    /// The defaults: one 512×512 cover crop, centred, Lanczos3, JPEG quality 80.
-    ///
-    /// ```
-    /// assert_eq!(thumbing::Options::new(), thumbing::Options::default());
-    /// ```
-    pub fn new() -> Options {
-        Options::default()
-    }
-
-    /// One square output of `size` × `size` pixels.
-    ///
-    /// ```
-    /// let o = thumbing::Options::new().size(256);
-    /// assert_eq!(o.output_sizes(), &[(256, 256)]);
-    /// ```
-    pub fn size(self, size: u32) -> Options {
-        self.sizes([size])
-    }
-
-    /// Several square outputs from one decode, in the given order.
-    ///
-    /// ```
-    /// let o = thumbing::Options::new().sizes([512, 128]);
-    /// assert_eq!(o.output_sizes(), &[(512, 512), (128, 128)]);
-    /// ```
-    pub fn sizes(mut self, sizes: impl IntoIterator<Item = u32>) -> Options {
-        self.sizes = sizes.into_iter().map(|s| (s, s)).collect();
-        self
-    }
-
-    /// Outputs of arbitrary width × height boxes (for non-square thumbnails).
-    ///
-    /// ```
-    /// let o = thumbing::Options::new().boxes([(640, 360)]);
-    /// assert_eq!(o.output_sizes(), &[(640, 360)]);
-    /// ```
-    pub fn boxes(mut self, boxes: impl IntoIterator<Item = (u32, u32)>) -> Options {
-        self.sizes = boxes.into_iter().collect();
-        self
-    }
-
-    /// The requested output boxes, as (width, height).
-    ///
-    /// ```
-    /// assert_eq!(thumbing::Options::new().output_sizes(), &[(512, 512)]);
-    /// ```
-    pub fn output_sizes(&self) -> &[(u32, u32)] {
-        &self.sizes
-    }
-
-    /// How the image fits the box (default [`Fit::Cover`]).
-    ///
-    /// ```
-    /// let o = thumbing::Options::new().fit(thumbing::Fit::Inside);
-    /// # let _ = o;
-    /// ```
-    pub fn fit(mut self, fit: Fit) -> Options {
-        self.fit = fit;
-        self
-    }
-
-    /// Where a cover crop is placed (default [`Crop::Centre`]).
-    ///
-    /// ```
-    /// let o = thumbing::Options::new().crop(thumbing::Crop::Focal { x: 0.5, y: 0.3 });
-    /// # let _ = o;
-    /// ```
-    pub fn crop(mut self, crop: Crop) -> Options {
-        self.crop = crop;
-        self
-    }
-
-    /// The resampling filter (default [`Filter::Lanczos3`]).
-    ///
-    /// ```
-    /// let o = thumbing::Options::new().filter(thumbing::Filter::Mitchell);
-    /// # let _ = o;
-    /// ```
-    pub fn filter(mut self, filter: Filter) -> Options {
-        self.filter = filter;
-        self
-    }
-
-    /// The output format (default [`OutputFormat::Jpeg`]).
-    ///
-    /// ```
-    /// let o = thumbing::Options::new().format(thumbing::OutputFormat::WebP);
-    /// # let _ = o;
-    /// ```
-    pub fn format(mut self, format: OutputFormat) -> Options {
-        self.format = format;
-        self
-    }
-
-    /// JPEG quality, 1–100 (default 80). Below 90, chroma is subsampled 4:2:0.
-    ///
-    /// ```
-    /// let o = thumbing::Options::new().quality(90);
-    /// # let _ = o;
-    /// ```
-    pub fn quality(mut self, quality: u8) -> Options {
-        self.quality = quality;
-        self
-    }
-
-    /// Progressive JPEG output (default off: baseline decodes fastest for small images).
-    ///
-    /// ```
-    /// let o = thumbing::Options::new().progressive(true);
-    /// # let _ = o;
-    /// ```
-    pub fn progressive(mut self, progressive: bool) -> Options {
-        self.progressive = progressive;
-        self
-    }
-
-    /// PNG compression effort (default [`PngCompression::Balanced`]).
-    ///
-    /// ```
-    /// let o = thumbing::Options::new().png_compression(thumbing::PngCompression::Fast);
-    /// # let _ = o;
-    /// ```
-    pub fn png_compression(mut self, level: PngCompression) -> Options {
-        self.png_compression = level;
-        self
-    }
-
-    /// The colour that transparent areas are flattened onto for JPEG output, and that
-    /// [`Fit::Contain`] pads with (default white).
-    ///
-    /// ```
-    /// let o = thumbing::Options::new().background([0, 0, 0]);
-    /// # let _ = o;
-    /// ```
-    pub fn background(mut self, rgb: [u8; 3]) -> Options {
-        self.background = rgb;
-        self
-    }
-
-    /// Input limits (default [`Limits::default`]).
-    ///
-    /// ```
-    /// let o = thumbing::Options::new().limits(thumbing::Limits::default().with_max_pixels(50_000_000));
-    /// # let _ = o;
-    /// ```
-    pub fn limits(mut self, limits: Limits) -> Options {
-        self.limits = limits;
-        self
-    }
-
-    /// Shorthand for replacing only the pixel limit.
-    ///
-    /// ```
-    /// let o = thumbing::Options::new().max_pixels(24_000_000);
-    /// # let _ = o;
-    /// ```
-    pub fn max_pixels(mut self, max_pixels: u64) -> Options {
-        self.limits.max_pixels = max_pixels;
-        self
-    }
-
-    /// Shorthand for replacing only the input-size limit.
-    ///
-    /// ```
-    /// let o = thumbing::Options::new().max_input_bytes(10 << 20);
-    /// # let _ = o;
-    /// ```
-    pub fn max_input_bytes(mut self, max_input_bytes: usize) -> Options {
-        self.limits.max_input_bytes = max_input_bytes;
-        self
-    }
-
-    /// How damaged input is treated (default [`FailOn::Truncated`]: as an error).
-    ///
-    /// ```
-    /// let o = thumbing::Options::new().fail_on(thumbing::FailOn::Never);
-    /// # let _ = o;
-    /// ```
-    pub fn fail_on(mut self, fail_on: FailOn) -> Options {
-        self.fail_on = fail_on;
-        self
-    }
-
-    /// Whether JPEGs may be decoded at 1/2, 1/4 or 1/8 of their size straight from the DCT
-    /// coefficients when the outputs are small enough (default on), like libjpeg's scaled
-    /// decoding behind sharp and Pillow's `draft`. The reduction is the largest one that
-    /// leaves the crop window at least [`SHRINK_ON_LOAD_MARGIN`] times the output size;
-    /// several sizes share one decode at the scale the largest of them needs. Files the
-    /// scaled decoder does not cover are decoded at full size as before.
-    ///
-    /// ```
-    /// let photo = include_bytes!("../../fixtures/landscape_1.jpg");
-    /// let fast = thumbing::Options::new().size(32).render(photo)?.remove(0);
-    /// let full = thumbing::Options::new().size(32).shrink_on_load(false).render(photo)?.remove(0);
-    /// assert_eq!((fast.width, fast.height), (full.width, full.height));
-    /// # Ok::<(), thumbing::Error>(())
-    /// ```
-    pub fn shrink_on_load(mut self, enabled: bool) -> Options {
-        self.shrink_on_load = enabled;
-        self
-    }
-
-    /// How much reduction shrink-on-load leaves to the resampling filter (default
-    /// [`SHRINK_ON_LOAD_MARGIN`], 2): the crop window, decoded at 1/2, 1/4 or 1/8, must still
-    /// be at least `margin` times the output in each direction. A lower margin (down to 1)
-    /// decodes smaller and faster at some cost in sharpness; a higher one the reverse. Must be
-    /// a finite number of at least 1 ([`Options::validate`]).
-    ///
-    /// ```
-    /// let info = thumbing::probe(include_bytes!("../../fixtures/landscape_1.jpg"))?;
-    /// let side = info.upright_size().0.min(info.upright_size().1);
-    /// let options = thumbing::Options::new().size(side / 8);
-    /// assert_eq!(options.shrink_factor(&info), 4);
-    /// assert_eq!(options.clone().shrink_on_load_margin(1.0).shrink_factor(&info), 8);
-    /// assert!(options.shrink_on_load_margin(0.5).validate().is_err());
-    /// # Ok::<(), thumbing::Error>(())
-    /// ```
-    pub fn shrink_on_load_margin(mut self, margin: f64) -> Options {
-        self.shrink_margin = margin;
-        self
-    }
-
-    /// The reduction (1, 2, 4 or 8) shrink-on-load would decode an image with these headers
-    /// at: the largest power of two at most 8 that keeps every output's crop window at least
-    /// [`Options::shrink_on_load_margin`] times the output's size. Always 1 for formats other
-    /// than JPEG, when shrink-on-load is off, or with an invalid margin.
-    ///
-    /// ```
-    /// let info = thumbing::probe(include_bytes!("../../fixtures/landscape_1.jpg"))?;
-    /// let (w, h) = info.upright_size();
-    /// let side = w.min(h);
-    /// // A window of `side` pixels over a side/8 output: a reduction of 4 keeps 2x margin.
-    /// assert_eq!(thumbing::Options::new().size(side / 8).shrink_factor(&info), 4);
-    /// assert_eq!(thumbing::Options::new().size(side).shrink_factor(&info), 1);
-    /// # Ok::<(), thumbing::Error>(())
-    /// ```
-    pub fn shrink_factor(&self, info: &ImageInfo) -> u32 {
-        let margin = self.shrink_margin;
-        if !self.shrink_on_load || info.format != ImageFormat::Jpeg || !(margin.is_finite() && margin >= 1.0) {
-            return 1;
-        }
-        let (up_w, up_h) = info.upright_size();
-        let mut shrink = 8;
-        for &(box_w, box_h) in &self.sizes {
-            // The window's size does not depend on where the crop is placed.
-            let plan = crop::plan(up_w, up_h, box_w, box_h, self.fit, Crop::Centre, || None);
-            let (_, _, window_w, window_h) = plan.window;
-            let (out_w, out_h) = (f64::from(plan.resized.0.max(1)), f64::from(plan.resized.1.max(1)));
-            let room = (window_w / (margin * out_w)).min(window_h / (margin * out_h));
-            while shrink > 1 && f64::from(shrink) > room {
-                shrink /= 2;
-            }
-        }
-        shrink
-    }
-
-    /// The output format these options produce.
-    ///
-    /// ```
-    /// assert_eq!(thumbing::Options::new().output_format(), thumbing::OutputFormat::Jpeg);
-    /// ```
-    pub fn output_format(&self) -> OutputFormat {
-        self.format
-    }
-
-    /// The limits these options enforce.
-    ///
-    /// ```
-    /// assert_eq!(thumbing::Options::new().input_limits(), thumbing::Limits::default());
-    /// ```
-    pub fn input_limits(&self) -> Limits {
-        self.limits
-    }
-
-    /// Checks the options without touching any image.
-    ///
-    /// ```
-    /// assert!(thumbing::Options::new().validate().is_ok());
-    /// assert!(thumbing::Options::new().quality(0).validate().is_err());
-    /// assert!(thumbing::Options::new().sizes([]).validate().is_err());
-    /// ```
-    pub fn validate(&self) -> Result<()> {
-        if self.sizes.is_empty() {
-            return Err(Error::invalid("at least one output size is needed"));
-        }
-        if self.sizes.len() > 32 {
-            return Err(Error::invalid(format!("{} output sizes requested; at most 32 are allowed", self.sizes.len())));
-        }
-        for &(w, h) in &self.sizes {
-            if w == 0 || h == 0 || w > MAX_OUTPUT_SIDE || h > MAX_OUTPUT_SIDE {
-                return Err(Error::invalid(format!(
-                    "output size {w}x{h} is out of range: each side must be 1..={MAX_OUTPUT_SIDE}"
-                )));
-            }
-        }
-        if !(1..=100).contains(&self.quality) {
-            return Err(Error::invalid(format!("quality {} is out of range 1..=100", self.quality)));
-        }
-        if let Crop::Focal { x, y } = self.crop
-            && !((0.0..=1.0).contains(&x) && (0.0..=1.0).contains(&y))
-        {
-            let (x, y) = (short_decimal(x), short_decimal(y));
-            return Err(Error::invalid(format!("focal point ({x}, {y}) must lie within 0..=1 on both axes")));
-        }
-        if !(self.shrink_margin.is_finite() && self.shrink_margin >= 1.0) {
-            return Err(Error::invalid("the shrink-on-load margin must be a finite number of at least 1"));
-        }
-        if self.limits.max_pixels == 0 || self.limits.max_input_bytes == 0 {
-            return Err(Error::invalid("limits must be greater than zero"));
-        }
-        Ok(())
-    }
-
     /// Runs the pipeline and encodes one [`Avatar`] per requested size, decoding once.
     ///
     /// ```
@@ -500,21 +123,18 @@ impl Options {
     }
 }
 
-/// Probes, then decodes at the reduction `shrink` picks from the headers, turning any panic
-/// inside a third-party header parser or decoder into a [`Error::Corrupt`]: a hostile file
-/// must never take the process down.
+/// Probes, then decodes at the reduction `shrink` picks from the headers.
 fn decode_guarded(
     bytes: &[u8],
     limits: &Limits,
     fail_on: FailOn,
     shrink: impl Fn(&ImageInfo) -> u32,
 ) -> Result<(ImageInfo, Decoded)> {
-    catch_unwind(AssertUnwindSafe(|| {
+    error::guard(|| {
         let info = decode::probe(bytes, limits)?;
         let decoded = decode::decode(bytes, limits, fail_on, shrink(&info))?;
         Ok((info, decoded))
-    }))
-    .unwrap_or_else(|_| Err(Error::Corrupt("the decoder failed on malformed data".into())))
+    })
 }
 
 /// Maps a fractional window in stored full-size coordinates onto a bitmap decoded at
@@ -583,25 +203,6 @@ fn flatten(image: Bitmap, background: [u8; 3]) -> Bitmap {
     Bitmap { width: image.width, height: image.height, layout, data }
 }
 
-/// `v` to at most three decimals ("1.5", "-0.25", "NaN") for error messages, without the
-/// standard float formatting machinery, which would add kilobytes to the WebAssembly module.
-fn short_decimal(v: f32) -> String {
-    if v.is_nan() {
-        return "NaN".into();
-    }
-    if v.abs() >= 1e9 {
-        return if v > 0.0 { "1e9 or more".into() } else { "-1e9 or less".into() };
-    }
-    let milli = (f64::from(v) * 1000.0).round() as i64;
-    let sign = if milli < 0 { "-" } else { "" };
-    let (whole, frac) = (milli.unsigned_abs() / 1000, milli.unsigned_abs() % 1000);
-    if frac == 0 {
-        return format!("{sign}{whole}");
-    }
-    let digits = format!("{frac:03}");
-    format!("{sign}{whole}.{}", digits.trim_end_matches('0'))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -617,27 +218,9 @@ mod tests {
     }
 
     #[test]
-    fn short_decimals_for_messages() {
-        let cases = [(1.5, "1.5"), (0.5, "0.5"), (-0.25, "-0.25"), (2.0, "2"), (0.0001, "0"), (1e12, "1e9 or more")];
-        for (v, text) in cases {
-            assert_eq!(short_decimal(v), text, "{v}");
-        }
-        assert_eq!(short_decimal(f32::NAN), "NaN");
-        assert_eq!(short_decimal(f32::NEG_INFINITY), "-1e9 or less");
-    }
-
-    #[test]
     fn canvas_padding() {
         let img = Bitmap::new(2, 1, PixelLayout::Rgb, vec![1; 6]).unwrap();
         let out = place_on_canvas(img, (2, 3), (0, 1), [9, 9, 9]);
         assert_eq!(out.data, vec![9, 9, 9, 9, 9, 9, 1, 1, 1, 1, 1, 1, 9, 9, 9, 9, 9, 9]);
-    }
-
-    #[test]
-    fn invalid_options_are_reported_before_decoding() {
-        let err = Options::new().size(0).process(b"garbage").unwrap_err();
-        assert!(matches!(err, Error::InvalidOptions(_)), "{err}");
-        let err = Options::new().crop(Crop::Focal { x: 1.5, y: 0.0 }).process(b"x").unwrap_err();
-        assert!(matches!(err, Error::InvalidOptions(_)), "{err}");
     }
 }
