@@ -5,8 +5,11 @@
 //! thumbing probe photo.jpg --json
 //! ```
 
+mod console;
+mod plan;
+
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -16,6 +19,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 use serde::Serialize;
 use thumbing::{Crop, FailOn, Fit, Options, OutputFormat};
+
+use crate::console::Console;
+use crate::plan::{Job, Naming};
 
 /// Fast, safe avatars and thumbnails from photos.
 #[derive(Parser)]
@@ -28,8 +34,16 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Make avatars from images and directories of images (searched recursively).
+    ///
+    /// A file named here goes straight into the output directory; a file found inside a
+    /// directory keeps its path below it (photos/2024/a.jpg -> OUT/2024/a.jpg). Nothing is
+    /// written over an input, a batch in which two inputs would get the same output name is
+    /// refused before it starts, and existing outputs are skipped unless --overwrite is given.
+    /// Exit status: 0 when no file failed, 1 when some did (or no image was found), 2 for a
+    /// usage error or a refused batch, 141 when stdout is closed early (`| head`).
     Avatar(AvatarArgs),
-    /// Show what the headers of images say, without decoding them.
+    /// Show what the headers of images say, without decoding them: the stored size and the
+    /// upright size (after the EXIF orientation), the format, colour model and more.
     Probe(ProbeArgs),
 }
 
@@ -38,9 +52,12 @@ struct AvatarArgs {
     /// Image files or directories.
     #[arg(required = true)]
     inputs: Vec<PathBuf>,
-    /// Output directory (created if missing).
+    /// Output directory (created if missing). It must not be where an output would replace an input.
     #[arg(short, long)]
     output: PathBuf,
+    /// Replace outputs that exist already (by default their inputs are skipped and reported).
+    #[arg(long)]
+    overwrite: bool,
     /// Side of the square avatar, in pixels.
     #[arg(long, default_value_t = 512, conflicts_with = "sizes")]
     size: u32,
@@ -95,10 +112,6 @@ fn parse_fit(s: &str) -> Result<Fit, String> {
     }
 }
 
-/// File name extensions picked up when walking a directory. Files named explicitly are
-/// always tried: the format is sniffed from the bytes, never from the name.
-const IMAGE_EXTENSIONS: &[&str] = &["jpg", "jpeg", "jpe", "jfif", "png", "apng", "webp", "gif"];
-
 fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Avatar(args) => run_avatar(args),
@@ -124,6 +137,11 @@ struct ErrorReport {
 struct FileReport {
     input: PathBuf,
     ok: bool,
+    /// Not processed because outputs exist (and `--overwrite` was not given).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    skipped: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    existing: Vec<PathBuf>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     outputs: Vec<OutputFile>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -132,48 +150,55 @@ struct FileReport {
     ms: f64,
 }
 
+impl FileReport {
+    fn new(input: PathBuf) -> Self {
+        FileReport {
+            input,
+            ok: false,
+            skipped: false,
+            existing: vec![],
+            outputs: vec![],
+            error: None,
+            bytes_in: 0,
+            ms: 0.0,
+        }
+    }
+
+    fn failed(input: PathBuf, code: &'static str, message: String) -> Self {
+        FileReport { error: Some(ErrorReport { code, message }), ..FileReport::new(input) }
+    }
+}
+
 #[derive(Serialize)]
 struct Summary {
     ok: usize,
+    skipped: usize,
     failed: usize,
     bytes_in: u64,
     bytes_out: u64,
     seconds: f64,
 }
 
-/// An input file and the directory its output goes to.
-struct Job {
-    input: PathBuf,
-    out_dir: PathBuf,
-}
-
-fn collect_jobs(inputs: &[PathBuf], output: &Path) -> Result<Vec<Job>, String> {
-    let mut jobs = Vec::new();
-    for input in inputs {
-        if input.is_dir() {
-            for entry in walkdir::WalkDir::new(input).sort_by_file_name() {
-                let entry = entry.map_err(|e| format!("{}: {e}", input.display()))?;
-                let path = entry.path();
-                let is_image = path
-                    .extension()
-                    .and_then(|e| e.to_str())
-                    .is_some_and(|e| IMAGE_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()));
-                if entry.file_type().is_file() && is_image {
-                    // Keep the directory structure, so same-named files don't collide.
-                    let rel = path.parent().and_then(|p| p.strip_prefix(input).ok()).unwrap_or(Path::new(""));
-                    jobs.push(Job { input: path.to_path_buf(), out_dir: output.join(rel) });
-                }
-            }
-        } else if input.exists() {
-            jobs.push(Job { input: input.clone(), out_dir: output.to_path_buf() });
-        } else {
-            return Err(format!("{}: no such file or directory", input.display()));
-        }
+/// Prints one file's report: a JSON line, or a line on stderr for a skipped or failed file.
+fn print_report(console: &Console, json: bool, bar: &ProgressBar, report: &FileReport) {
+    if json {
+        console.out(&serde_json::to_string(report).unwrap_or_default());
+    } else if let Some(e) = &report.error {
+        bar.suspend(|| console.err(&format!("failed  {}: {} ({})", report.input.display(), e.message, e.code)));
+    } else if report.skipped {
+        let existing: Vec<String> = report.existing.iter().map(|p| p.display().to_string()).collect();
+        bar.suspend(|| {
+            console.err(&format!(
+                "skipped {}: {} exists (--overwrite replaces it)",
+                report.input.display(),
+                existing.join(", ")
+            ))
+        });
     }
-    Ok(jobs)
 }
 
 fn run_avatar(args: AvatarArgs) -> ExitCode {
+    let console = Console::default();
     let sizes = args.sizes.clone().unwrap_or_else(|| vec![args.size]);
     let options = Options::new()
         .sizes(sizes.iter().copied())
@@ -185,25 +210,42 @@ fn run_avatar(args: AvatarArgs) -> ExitCode {
         .max_pixels(args.max_pixels)
         .fail_on(if args.best_effort { FailOn::Never } else { FailOn::Truncated });
     if let Err(e) = options.validate() {
-        eprintln!("thumbing: {e}");
+        console.err(&format!("thumbing: {e}"));
         return ExitCode::from(2);
     }
-    let jobs = match collect_jobs(&args.inputs, &args.output) {
-        Ok(jobs) => jobs,
-        Err(e) => {
-            eprintln!("thumbing: {e}");
+    let naming = Naming { sizes: &sizes, extension: args.format.extension() };
+    let plan = match plan::plan(&args.inputs, &args.output, &naming, args.overwrite) {
+        Ok(plan) => plan,
+        Err(refusals) => {
+            console.err("thumbing: nothing was written, because files would be lost:");
+            for refusal in &refusals {
+                console.err(&format!("  {refusal}"));
+            }
+            if refusals.iter().any(|r| matches!(r, plan::Refusal::OverwritesInput { .. })) {
+                console.err("Choose an output directory that holds none of the inputs.");
+            }
+            if refusals.iter().any(|r| matches!(r, plan::Refusal::Collision { .. })) {
+                console.err("Inputs with the same name need separate output directories: run them separately, or pass the directory that holds them all.");
+            }
             return ExitCode::from(2);
         }
     };
+    for dir in &plan.empty_dirs {
+        console.err(&format!(
+            "thumbing: warning: no image files in {} (looked for .{})",
+            dir.display(),
+            plan::IMAGE_EXTENSIONS.join(", .")
+        ));
+    }
     let pool = match rayon::ThreadPoolBuilder::new().num_threads(args.jobs.unwrap_or(0)).build() {
         Ok(pool) => pool,
         Err(e) => {
-            eprintln!("thumbing: cannot start worker threads: {e}");
+            console.err(&format!("thumbing: cannot start worker threads: {e}"));
             return ExitCode::from(2);
         }
     };
     let bar = if !args.json && std::io::stderr().is_terminal() {
-        let bar = ProgressBar::new(jobs.len() as u64);
+        let bar = ProgressBar::new(plan.jobs.len() as u64);
         bar.set_style(
             ProgressStyle::with_template("{bar:40} {pos}/{len} {elapsed_precise} {msg}")
                 .unwrap_or_else(|_| ProgressStyle::default_bar()),
@@ -213,52 +255,85 @@ fn run_avatar(args: AvatarArgs) -> ExitCode {
         ProgressBar::hidden()
     };
     let started = Instant::now();
+    let mut reports = Vec::new();
+    // Inputs that cannot be read, and inputs whose outputs exist, are reported first.
+    for missing in &plan.unreadable {
+        reports.push(FileReport::failed(missing.input.clone(), "io", missing.message.clone()));
+    }
+    for (job, existing) in &plan.skipped {
+        reports.push(FileReport { skipped: true, existing: existing.clone(), ..FileReport::new(job.input.clone()) });
+    }
+    for report in &reports {
+        print_report(&console, args.json, &bar, report);
+    }
     let (bytes_in, bytes_out) = (AtomicU64::new(0), AtomicU64::new(0));
-    let several = sizes.len() > 1;
-    let reports: Vec<FileReport> = pool.install(|| {
-        jobs.par_iter()
-            .map(|job| {
-                let report = process_file(job, &options, &sizes, several);
+    let processed: Vec<FileReport> = pool.install(|| {
+        plan.jobs
+            .par_iter()
+            .filter_map(|job| {
+                // Once stdout is closed (`| head`), stop as a Unix tool would.
+                if console.closed() {
+                    return None;
+                }
+                let report = process_file(job, &options, args.overwrite);
                 bytes_in.fetch_add(report.bytes_in, Ordering::Relaxed);
                 bytes_out.fetch_add(report.outputs.iter().map(|o| o.bytes as u64).sum(), Ordering::Relaxed);
-                if args.json {
-                    println!("{}", serde_json::to_string(&report).unwrap_or_default());
-                } else if let Some(e) = &report.error {
-                    bar.suspend(|| eprintln!("failed  {}: {} ({})", report.input.display(), e.message, e.code));
-                }
+                print_report(&console, args.json, &bar, &report);
                 bar.inc(1);
-                report
+                Some(report)
             })
             .collect()
     });
     bar.finish_and_clear();
-    let failed = reports.iter().filter(|r| !r.ok).count();
+    if console.closed() {
+        return console.exit(ExitCode::FAILURE);
+    }
+    reports.extend(processed);
+    let failed = reports.iter().filter(|r| r.error.is_some()).count();
+    let skipped = reports.iter().filter(|r| r.skipped).count();
     let summary = Summary {
-        ok: reports.len() - failed,
+        ok: reports.len() - failed - skipped,
+        skipped,
         failed,
         bytes_in: bytes_in.into_inner(),
         bytes_out: bytes_out.into_inner(),
         seconds: started.elapsed().as_secs_f64(),
     };
     if args.json {
-        println!("{}", serde_json::json!({ "summary": summary }));
+        console.out(&serde_json::json!({ "summary": summary }).to_string());
     } else {
-        eprintln!(
-            "{} ok, {} failed; {} in, {} out; {:.2} s",
+        console.err(&format!(
+            "{} ok, {} skipped, {} failed; {} in, {} out; {:.2} s",
             summary.ok,
+            summary.skipped,
             summary.failed,
             human_bytes(summary.bytes_in),
             human_bytes(summary.bytes_out),
             summary.seconds
-        );
+        ));
     }
-    if failed > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS }
+    let nothing_found = reports.is_empty();
+    if nothing_found {
+        console.err("thumbing: no image files found");
+    }
+    console.exit(if failed > 0 || nothing_found { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }
 
-fn process_file(job: &Job, options: &Options, sizes: &[u32], several: bool) -> FileReport {
+/// Writes an output file: never over an existing file unless `overwrite` (the plan skipped
+/// those; this catches one created since).
+fn write_output(path: &std::path::Path, data: &[u8], overwrite: bool) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut file = if overwrite {
+        std::fs::File::create(path)?
+    } else {
+        std::fs::OpenOptions::new().write(true).create_new(true).open(path)?
+    };
+    file.write_all(data)
+}
+
+fn process_file(job: &Job, options: &Options, overwrite: bool) -> FileReport {
     let started = Instant::now();
-    let mut report =
-        FileReport { input: job.input.clone(), ok: false, outputs: vec![], error: None, bytes_in: 0, ms: 0.0 };
+    let mut report = FileReport::new(job.input.clone());
     let fail = |report: &mut FileReport, code: &'static str, message: String| {
         report.error = Some(ErrorReport { code, message });
     };
@@ -269,25 +344,22 @@ fn process_file(job: &Job, options: &Options, sizes: &[u32], several: bool) -> F
             match options.process(&bytes) {
                 Err(e) => fail(&mut report, e.kind().code(), e.to_string()),
                 Ok(avatars) => {
-                    let stem = job.input.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-                    let written = std::fs::create_dir_all(&job.out_dir).and_then(|()| {
-                        for (avatar, size) in avatars.iter().zip(sizes) {
-                            let name = if several {
-                                format!("{stem}-{size}.{}", avatar.format.extension())
-                            } else {
-                                format!("{stem}.{}", avatar.format.extension())
-                            };
-                            let path = job.out_dir.join(name);
-                            std::fs::write(&path, &avatar.data)?;
+                    let written = (|| {
+                        for (avatar, path) in avatars.iter().zip(&job.outputs) {
+                            if let Some(dir) = path.parent() {
+                                std::fs::create_dir_all(dir)?;
+                            }
+                            write_output(path, &avatar.data, overwrite)
+                                .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
                             report.outputs.push(OutputFile {
-                                path,
+                                path: path.clone(),
                                 width: avatar.width,
                                 height: avatar.height,
                                 bytes: avatar.data.len(),
                             });
                         }
-                        Ok(())
-                    });
+                        Ok::<(), std::io::Error>(())
+                    })();
                     match written {
                         Ok(()) => report.ok = true,
                         Err(e) => fail(&mut report, "io", format!("cannot write output: {e}")),
@@ -317,10 +389,16 @@ struct ProbeReport {
     file: PathBuf,
     #[serde(skip_serializing_if = "Option::is_none")]
     format: Option<&'static str>,
+    /// The size as stored in the file.
     #[serde(skip_serializing_if = "Option::is_none")]
     width: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     height: Option<u32>,
+    /// The size once turned upright by the EXIF orientation: what avatars are cut from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    upright_width: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    upright_height: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     orientation: Option<u16>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -339,18 +417,15 @@ struct ProbeReport {
     error: Option<ErrorReport>,
 }
 
-fn run_probe(args: ProbeArgs) -> ExitCode {
-    let mut failed = false;
-    for file in &args.files {
-        let result =
-            std::fs::read(file).map_err(|e| ErrorReport { code: "io", message: e.to_string() }).and_then(|b| {
-                thumbing::probe(&b).map_err(|e| ErrorReport { code: e.kind().code(), message: e.to_string() })
-            });
+impl ProbeReport {
+    fn new(file: PathBuf, result: Result<thumbing::ImageInfo, ErrorReport>) -> Self {
         let mut report = ProbeReport {
-            file: file.clone(),
+            file,
             format: None,
             width: None,
             height: None,
+            upright_width: None,
+            upright_height: None,
             orientation: None,
             has_alpha: None,
             color_model: None,
@@ -362,9 +437,12 @@ fn run_probe(args: ProbeArgs) -> ExitCode {
         };
         match result {
             Ok(info) => {
+                let (upright_width, upright_height) = info.upright_size();
                 report.format = Some(info.format.name());
                 report.width = Some(info.width);
                 report.height = Some(info.height);
+                report.upright_width = Some(upright_width);
+                report.upright_height = Some(upright_height);
                 report.orientation = Some(info.orientation.exif_value());
                 report.has_alpha = Some(info.has_alpha);
                 report.color_model = Some(info.color_model.name());
@@ -373,31 +451,50 @@ fn run_probe(args: ProbeArgs) -> ExitCode {
                 report.animated = Some(info.animated);
                 report.progressive = Some(info.progressive);
             }
-            Err(e) => {
-                failed = true;
-                report.error = Some(e);
-            }
+            Err(e) => report.error = Some(e),
         }
-        if args.json {
-            println!("{}", serde_json::to_string(&report).unwrap_or_default());
-        } else if let Some(e) = &report.error {
-            println!("{}: error: {} ({})", file.display(), e.message, e.code);
-        } else {
-            println!(
-                "{}: {} {}x{}, orientation {}, {}{}, {}-bit{}{}{}",
-                file.display(),
-                report.format.unwrap_or_default(),
-                report.width.unwrap_or_default(),
-                report.height.unwrap_or_default(),
-                report.orientation.unwrap_or_default(),
-                report.color_model.unwrap_or_default(),
-                if report.has_alpha == Some(true) { " + alpha" } else { "" },
-                report.bit_depth.unwrap_or_default(),
-                if report.has_icc == Some(true) { ", ICC profile" } else { "" },
-                if report.progressive == Some(true) { ", progressive" } else { "" },
-                if report.animated == Some(true) { ", animated" } else { "" },
-            );
+        report
+    }
+
+    /// One line of text, e.g. `a.jpg: jpeg 3000x4000 upright (stored 4000x3000, orientation 6), …`.
+    fn text(&self) -> String {
+        let file = self.file.display();
+        if let Some(e) = &self.error {
+            return format!("{file}: error: {} ({})", e.message, e.code);
+        }
+        let n = |v: Option<u32>| v.unwrap_or_default();
+        format!(
+            "{file}: {} {}x{} upright (stored {}x{}, orientation {}), {}{}, {}-bit{}{}{}",
+            self.format.unwrap_or_default(),
+            n(self.upright_width),
+            n(self.upright_height),
+            n(self.width),
+            n(self.height),
+            self.orientation.unwrap_or_default(),
+            self.color_model.unwrap_or_default(),
+            if self.has_alpha == Some(true) { " + alpha" } else { "" },
+            self.bit_depth.unwrap_or_default(),
+            if self.has_icc == Some(true) { ", ICC profile" } else { "" },
+            if self.progressive == Some(true) { ", progressive" } else { "" },
+            if self.animated == Some(true) { ", animated" } else { "" },
+        )
+    }
+}
+
+fn run_probe(args: ProbeArgs) -> ExitCode {
+    let console = Console::default();
+    let mut failed = false;
+    for file in &args.files {
+        let result =
+            std::fs::read(file).map_err(|e| ErrorReport { code: "io", message: e.to_string() }).and_then(|b| {
+                thumbing::probe(&b).map_err(|e| ErrorReport { code: e.kind().code(), message: e.to_string() })
+            });
+        let report = ProbeReport::new(file.clone(), result);
+        failed |= report.error.is_some();
+        let line = if args.json { serde_json::to_string(&report).unwrap_or_default() } else { report.text() };
+        if !console.out(&line) {
+            break;
         }
     }
-    if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS }
+    console.exit(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }
