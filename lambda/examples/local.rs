@@ -1,14 +1,15 @@
 //! Runs the Lambda handler on your own files, with a folder standing in for S3.
 //!
 //! ```text
-//! cargo run -p thumbing-lambda --example local -- photo.jpg other.png
+//! cargo run --release -p thumbing-lambda --example local -- photo.jpg other.png
 //! ```
 //!
 //! Each file is copied to `<root>/uploads/<name>` (the root is `thumbing-lambda-example`
 //! in the system's temporary folder, or `THUMBING_EXAMPLE_ROOT`), an S3 `ObjectCreated:Put`
 //! event naming all of them is handed to the handler, and the avatars land in
 //! `<root>/assets/avatars/`. The settings come from the same environment variables as the
-//! Lambda function, so `SIZES=512,128 OUTPUT_FORMAT=webp cargo run …` works too.
+//! Lambda function, so `SIZES=512,128 OUTPUT_FORMAT=webp cargo run --release …` works too.
+//! (A release build: a debug build of the image crates is many times slower on a photo.)
 
 use std::path::PathBuf;
 
@@ -16,11 +17,21 @@ use thumbing_lambda::handler::{Config, handle_payload};
 use thumbing_lambda::storage::{LocalStore, PutOptions, Store};
 
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt().with_target(false).init();
+    match run().await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("local: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let files: Vec<PathBuf> = std::env::args_os().skip(1).map(PathBuf::from).collect();
     if files.is_empty() {
-        eprintln!("usage: cargo run -p thumbing-lambda --example local -- IMAGE...");
+        eprintln!("usage: cargo run --release -p thumbing-lambda --example local -- IMAGE...");
         std::process::exit(2);
     }
     let root = std::env::var_os("THUMBING_EXAMPLE_ROOT")
@@ -38,7 +49,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             .file_name()
             .and_then(|n| n.to_str())
             .ok_or_else(|| format!("{} has no usable name", file.display()))?;
-        let data = std::fs::read(file)?;
+        let data = std::fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
         let size = data.len();
         store.put("uploads", name, data, PutOptions::default()).await?;
         records.push(serde_json::json!({
