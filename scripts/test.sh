@@ -24,6 +24,8 @@ run_rust() {
   cargo fmt --all -- --check || return 1
   cargo clippy --locked -p thumbing -p thumbing-cli --all-targets -- -D warnings || return 1
   cargo test --locked --no-fail-fast -p thumbing -p thumbing-cli || return 1
+  # The crate as crates.io would take it: contents, licences, `cargo publish --dry-run`.
+  bash scripts/check-crate.sh || return 1
 }
 
 passed=0

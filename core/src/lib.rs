@@ -149,3 +149,8 @@ pub fn decode_jpeg_reduced(bytes: &[u8], denominator: u32) -> Result<Option<Bitm
     }
     error::guard(|| decode::decode_jpeg_reduced(bytes, &Limits::default(), denominator))
 }
+
+// The crate's README (its page on crates.io) is compiled as a doc test, so its example stays right.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
