@@ -109,6 +109,7 @@ fi
 
 cp "$here"/js/*.js "$here"/js/*.d.ts "$here/js/package.json" "$pkg/"
 cp "$here/README.md" "$pkg/README.md"
+cp "$root/LICENSE-MIT" "$root/LICENSE-APACHE" "$pkg/"
 
 size=$(wc -c <"$pkg/thumbing_wasm_bg.wasm")
 gz=$(gzip -9 -c "$pkg/thumbing_wasm_bg.wasm" | wc -c)

@@ -10,7 +10,9 @@
 #   1. cargo test -p thumbing-wasm         (option parsing, natively)
 #   2. node --test tests/node/             (the API, the whole corpus, parity with native)
 #   3. node --test tests/browser/          (headless Chromium: main thread, Web Worker, errors,
-#                                           and the browser-preview demo)
+#                                           the browser-preview demo, and the package from its
+#                                           `npm pack` tarball in a fresh Vite + TypeScript
+#                                           project: tsc --noEmit, vite build, the page)
 #
 # Environment: CARGO_TARGET_DIR (default <repo>/target), THUMBING_CORPUS (default
 # ../shared/corpus next to the repository; with CI=true the tests that need it fail when it is

@@ -1,6 +1,6 @@
 // Types of ThumbingWorker (client.js).
 
-import type { AvatarOptions, EncodedImage, ImageInfo, Input, Pixels, ProcessOptions } from "./thumbing_wasm.js";
+import type { AvatarOptions, Bytes, EncodedImage, ImageInfo, Input, Pixels, ProcessOptions } from "./thumbing_wasm.js";
 
 /**
  * Runs thumbing-wasm in a dedicated module Web Worker (worker.js). Every method returns a
@@ -10,7 +10,7 @@ import type { AvatarOptions, EncodedImage, ImageInfo, Input, Pixels, ProcessOpti
 export class ThumbingWorker {
   /** @param workerUrl The worker script; by default `worker.js` next to client.js. */
   constructor(workerUrl?: string | URL);
-  avatar(input: Input, options?: AvatarOptions): Promise<Uint8Array>;
+  avatar(input: Input, options?: AvatarOptions): Promise<Bytes>;
   process(input: Input, options?: ProcessOptions): Promise<EncodedImage[]>;
   pixels(input: Input, options?: AvatarOptions): Promise<Pixels>;
   render(input: Input, options?: ProcessOptions): Promise<Pixels[]>;

@@ -11,9 +11,13 @@ export class ThumbingWorker {
   /**
    * @param {string | URL} [workerUrl] The worker script; by default `worker.js` next to this file.
    */
-  constructor(workerUrl = new URL("./worker.js", import.meta.url)) {
+  constructor(workerUrl) {
     this.pending = new Map();
-    this.worker = new Worker(workerUrl, { type: "module" });
+    // Written out in full, so bundlers (Vite, webpack 5) see the worker and bundle it.
+    this.worker =
+      workerUrl === undefined
+        ? new Worker(new URL("./worker.js", import.meta.url), { type: "module" })
+        : new Worker(workerUrl, { type: "module" });
     this.worker.addEventListener("message", (event) => this.#settle(event.data));
     this.worker.addEventListener("error", (event) => this.#failAll(new Error(`thumbing-wasm worker failed: ${event.message ?? "could not start"}`)));
     this.worker.addEventListener("messageerror", () => this.#failAll(new Error("thumbing-wasm worker: a message could not be read")));

@@ -1,9 +1,10 @@
 // Types of the thumbing-wasm entry points (index.js for browsers and workers, node.js for Node).
 
-import type { AvatarOptions, EncodedImage, ImageInfo, Input, Pixels, ProcessOptions } from "./thumbing_wasm.js";
+import type { AvatarOptions, Bytes, EncodedImage, ImageInfo, Input, Pixels, ProcessOptions } from "./thumbing_wasm.js";
 
 export type {
   AvatarOptions,
+  Bytes,
   CommonOptions,
   Crop,
   EncodedImage,
@@ -12,6 +13,7 @@ export type {
   Input,
   Pixels,
   ProcessOptions,
+  RgbaData,
   ThumbingError,
 } from "./thumbing_wasm.js";
 
@@ -21,7 +23,7 @@ export type {
  *
  * @throws {ThumbingError} with a `code` when the image or the options are unusable.
  */
-export function avatar(input: Input, options?: AvatarOptions): Uint8Array;
+export function avatar(input: Input, options?: AvatarOptions): Bytes;
 
 /**
  * Makes one encoded image per requested size from a single decode, in the order asked for.

@@ -37,6 +37,15 @@ const TYPES: &'static str = r##"
 /** Image bytes: a `Uint8Array` (including Node's `Buffer`), another typed-array view, or an `ArrayBuffer`. */
 export type Input = Uint8Array | ArrayBuffer | ArrayBufferView;
 
+/**
+ * Bytes over an `ArrayBuffer` of their own: `Uint8Array<ArrayBuffer>` with TypeScript 5.7 and
+ * later (a `BlobPart`, e.g. `new Blob([jpeg])`), plain `Uint8Array` before.
+ */
+export type Bytes = ReturnType<typeof Uint8Array.from>;
+
+/** RGBA pixels over an `ArrayBuffer` of their own, as `new ImageData(data, width, height)` takes them. */
+export type RgbaData = ReturnType<typeof Uint8ClampedArray.from>;
+
 /** The stable error categories, also used by the Rust crate and the CLI. */
 export type ErrorCode = "unsupported_format" | "corrupt" | "too_large" | "invalid_options" | "encode";
 
@@ -94,7 +103,7 @@ export interface ProcessOptions extends CommonOptions {
 /** One encoded image. */
 export interface EncodedImage {
   /** The encoded file. */
-  data: Uint8Array;
+  data: Bytes;
   width: number;
   height: number;
   format: "jpeg" | "png" | "webp";
@@ -104,7 +113,7 @@ export interface EncodedImage {
 
 /** Final sRGB pixels, 8-bit RGBA, shaped like `ImageData` (`new ImageData(p.data, p.width, p.height)`). */
 export interface Pixels {
-  data: Uint8ClampedArray;
+  data: RgbaData;
   width: number;
   height: number;
   colorSpace: "srgb";
