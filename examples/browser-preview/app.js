@@ -19,12 +19,48 @@ const focalMarker = $("#focal-marker");
 
 const thumbing = new ThumbingWorker();
 let photo = null; // { name, bytes, info, url }
-let focal = { x: 0.5, y: 0.5 };
+let focal = null; // { x, y } once clicked on this photo
 let job = 0;
 
-function setStatus(state, text) {
+// A sentence for people per error code; the code and thumbing's own words go below it.
+const MESSAGES = {
+  corrupt: "This photo is damaged and can't be read. Try exporting it again.",
+  unsupported_format: "This file isn't a photo thumbing can read. Choose a JPEG, PNG, WebP or GIF file.",
+  too_large: "This photo is too large to be made into an avatar here. Try a smaller copy of it.",
+  invalid_options: "These settings can't be used. Check the size (16 to 2048 px) and the quality (1 to 100).",
+  encode: "The avatar could not be encoded with these settings. Try another format.",
+};
+
+function setStatus(state, text, error = null) {
   status.dataset.state = state;
-  status.textContent = text;
+  const sentence = document.createElement("span");
+  sentence.textContent = text;
+  status.replaceChildren(sentence);
+  delete status.dataset.code;
+  if (error) {
+    const detail = document.createElement("small");
+    detail.className = "detail";
+    detail.textContent = `${error.code ?? "error"}: ${error.message}`;
+    status.append(detail);
+    status.dataset.code = error.code ?? "error";
+  }
+}
+
+function showError(error) {
+  setStatus("error", MESSAGES[error.code] ?? "Something went wrong while making the avatar.", error);
+}
+
+/** Forgets the previous photo's avatar: preview, stats, download link and caption. */
+function clearResult() {
+  canvas.getContext("2d").clearRect(0, 0, canvas.width, canvas.height);
+  canvas.dataset.ready = "false";
+  for (const id of ["#stat-preview", "#stat-avatar", "#stat-photo", "#original-caption"]) $(id).textContent = "";
+  $("#stats").hidden = true;
+  if (download.href) URL.revokeObjectURL(download.href);
+  download.removeAttribute("href");
+  download.removeAttribute("download");
+  delete download.dataset.bytes;
+  download.hidden = true;
 }
 
 function kb(bytes) {
@@ -34,7 +70,8 @@ function kb(bytes) {
 /** The options, exactly as the server (thumbing CLI or library) takes them. */
 function currentOptions() {
   const data = new FormData(form);
-  const crop = data.get("crop") === "focal" ? { x: focal.x, y: focal.y } : data.get("crop");
+  // Focal-point mode before a click on this photo: the centre, which the command says too.
+  const crop = data.get("crop") === "focal" ? (focal ? { x: focal.x, y: focal.y } : "centre") : data.get("crop");
   return {
     size: Number(data.get("size")),
     crop,
@@ -57,6 +94,7 @@ async function update() {
   const mine = ++job;
   const options = currentOptions();
   $("#command").textContent = serverCommand(photo.name, options);
+  $("#focal-hint").hidden = !(form.elements.crop.value === "focal" && !focal);
   setStatus("working", "Making the avatar…");
   try {
     // The preview: the final pixels, drawn as soon as they exist.
@@ -67,6 +105,7 @@ async function update() {
     canvas.width = pixels.width;
     canvas.height = pixels.height;
     canvas.getContext("2d").putImageData(new ImageData(pixels.data, pixels.width, pixels.height), 0, 0);
+    canvas.dataset.ready = "true";
     $("#stat-preview").textContent = `${pixels.width}×${pixels.height} px in ${previewMs.toFixed(0)} ms`;
 
     // The file the server would store, for its size and a download.
@@ -86,30 +125,56 @@ async function update() {
     setStatus("done", `Done: ${(previewMs + fileMs).toFixed(0)} ms in all.`);
   } catch (error) {
     if (mine !== job) return;
-    setStatus("error", `${error.message}${error.code ? ` (${error.code})` : ""}`);
+    clearResult();
+    // A photo thumbing cannot read is not shown either (a browser may show half of it); a
+    // problem with the options leaves the photo, to try other ones.
+    if (!["invalid_options", "encode"].includes(error.code)) {
+      $("#original").hidden = true;
+      originalImage.removeAttribute("src");
+    }
+    showError(error);
   }
 }
 
 async function open(file) {
-  const bytes = new Uint8Array(await file.arrayBuffer());
+  // Nothing of the previous photo stays on screen, whatever this one turns out to be.
+  const mine = ++job;
+  clearResult();
   if (photo?.url) URL.revokeObjectURL(photo.url);
-  photo = { name: file.name, bytes, url: URL.createObjectURL(file) };
-  focal = { x: 0.5, y: 0.5 };
+  photo = null;
+  focal = null;
   focalMarker.hidden = true;
-  originalImage.src = photo.url;
-  $("#original").hidden = false;
+  $("#original").hidden = true;
+  originalImage.removeAttribute("src");
+  setStatus("working", `Reading ${file.name}…`);
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  if (mine !== job) return;
+  photo = { name: file.name, bytes, url: URL.createObjectURL(file) };
   try {
     const info = await thumbing.probe(bytes);
+    if (mine !== job) return;
     photo.info = info;
     const turned = info.orientation !== 1 ? `, EXIF orientation ${info.orientation}` : "";
     const text = `${info.format.toUpperCase()} ${info.uprightWidth}×${info.uprightHeight}${turned}, ${kb(bytes.length)}`;
     $("#stat-photo").textContent = text;
     $("#original-caption").textContent = `${file.name}: ${text}`;
+    // Shown once the browser can display it: never a broken-image icon.
+    originalImage.src = photo.url;
   } catch (error) {
-    $("#stat-photo").textContent = `${kb(bytes.length)} (${error.code ?? "error"})`;
+    if (mine !== job) return;
+    $("#command").textContent = serverCommand(file.name, currentOptions());
+    showError(error);
+    return;
   }
   await update();
 }
+
+originalImage.addEventListener("load", () => {
+  $("#original").hidden = false;
+});
+originalImage.addEventListener("error", () => {
+  $("#original").hidden = true;
+});
 
 fileInput.addEventListener("change", () => fileInput.files[0] && open(fileInput.files[0]));
 for (const type of ["dragenter", "dragover"]) {

@@ -338,6 +338,105 @@ describe("headless Chromium", () => {
     }
   });
 
+  it("the browser-preview demo clears the previous photo's result on every pick", async (t) => {
+    if (needs(t)) return;
+    const good = join(repoRoot, "fixtures/landscape_5.jpg");
+    const other = join(repoRoot, "fixtures/landscape_3.jpg");
+    const corrupt = join(repoRoot, "fixtures/corrupt-header.jpg");
+    const notImage = join(outputDir, "notes.jpg");
+    mkdirSync(outputDir, { recursive: true });
+    writeFileSync(notImage, "these are notes, not a photo\n");
+    const demo = await context.newPage();
+    const errors = [];
+    demo.on("pageerror", (error) => errors.push(String(error)));
+    // Only the page's own failures count: a broken image is a console error too.
+    demo.on("console", (msg) => msg.type() === "error" && errors.push(msg.text()));
+    const shown = () =>
+      demo.evaluate(() => {
+        const canvas = document.querySelector("#preview");
+        const data = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+        const original = document.querySelector("#original");
+        const image = document.querySelector("#original-image");
+        return {
+          status: document.querySelector("#status").dataset.state,
+          sentence: document.querySelector("#status span")?.textContent ?? "",
+          detail: document.querySelector("#status .detail")?.textContent ?? null,
+          code: document.querySelector("#status").dataset.code ?? null,
+          painted: data.some((v) => v !== 0),
+          statsHidden: document.querySelector("#stats").hidden,
+          stats: ["#stat-preview", "#stat-avatar", "#stat-photo"].map((id) => document.querySelector(id).textContent),
+          downloadHidden: document.querySelector("#download").hidden,
+          downloadHref: document.querySelector("#download").getAttribute("href"),
+          caption: document.querySelector("#original-caption").textContent,
+          originalShown: !original.hidden,
+          brokenImage: !original.hidden && image.complete && image.naturalWidth === 0,
+          command: document.querySelector("#command").textContent,
+          hint: !(document.querySelector("#focal-hint")?.hidden ?? true),
+          marker: !document.querySelector("#focal-marker").hidden,
+        };
+      });
+    try {
+      await demo.goto(`${baseUrl}/examples/browser-preview/`);
+      await demo.waitForSelector('#status[data-state="idle"]', { timeout: 60_000 });
+      const done = async (file) => {
+        await demo.setInputFiles("#file", file);
+        await demo.waitForFunction(() => document.querySelector("#status").dataset.state === "done" && !document.querySelector("#original").hidden, null, { timeout: 120_000 });
+        return shown();
+      };
+      const failed = async (file) => {
+        await demo.setInputFiles("#file", file);
+        await demo.waitForSelector('#status[data-state="error"]', { timeout: 120_000 });
+        return shown();
+      };
+
+      const first = await done(good);
+      assert.ok(first.painted && !first.statsHidden && !first.downloadHidden && first.caption.startsWith("landscape_5.jpg"));
+
+      for (const [file, code, sentence] of [
+        [corrupt, "corrupt", "This photo is damaged and can't be read. Try exporting it again."],
+        [notImage, "unsupported_format", "This file isn't a photo thumbing can read. Choose a JPEG, PNG, WebP or GIF file."],
+      ]) {
+        await done(good);
+        const after = await failed(file);
+        assert.equal(after.code, code, JSON.stringify(after));
+        assert.equal(after.sentence, sentence);
+        assert.ok(after.detail.startsWith(`${code}: `), `the code and thumbing's words are in the smaller line: ${after.detail}`);
+        assert.ok(!after.sentence.includes(code));
+        assert.equal(after.painted, false, "the previous avatar is still drawn");
+        assert.ok(after.statsHidden, "the previous stats are still shown");
+        assert.deepEqual(after.stats, ["", "", ""]);
+        assert.ok(after.downloadHidden && after.downloadHref === null, "the previous download link is still offered");
+        assert.equal(after.caption, "", "the previous caption is still shown");
+        assert.equal(after.originalShown, false, "a file that is no image is not shown (no broken-image icon)");
+        assert.equal(after.brokenImage, false);
+      }
+
+      // Focal-point mode: a click sets --crop; a new photo starts centred again, and says so.
+      await done(good);
+      await demo.selectOption('select[name="crop"]', "focal");
+      await demo.waitForSelector('#status[data-state="done"]', { timeout: 120_000 });
+      let state = await shown();
+      assert.ok(state.hint, "the page asks for a click on the photo");
+      assert.doesNotMatch(state.command, /--crop/, `no focal point chosen yet: ${state.command}`);
+      const box = await demo.locator("#original-image").boundingBox();
+      await demo.mouse.click(box.x + box.width * 0.25, box.y + box.height * 0.75);
+      await demo.waitForFunction(() => /--crop 0\.2\d*,0\.7\d*/.test(document.querySelector("#command").textContent));
+      await demo.waitForSelector('#status[data-state="done"]', { timeout: 120_000 });
+      state = await shown();
+      assert.ok(state.marker && !state.hint);
+      state = await done(other);
+      assert.equal(await demo.inputValue('select[name="crop"]'), "focal");
+      assert.doesNotMatch(state.command, /--crop/, `a new photo shows the old photo's focal point: ${state.command}`);
+      assert.match(state.command, /thumbing avatar "landscape_3\.jpg"/);
+      assert.ok(state.hint && !state.marker, JSON.stringify(state));
+      await demo.screenshot({ path: join(outputDir, "browser-preview-focal.png"), fullPage: true });
+
+      assert.deepEqual(errors.filter((e) => !/Failed to load resource/.test(e)), []);
+    } finally {
+      await demo.close();
+    }
+  });
+
   it("logged no errors on the test page", (t) => {
     if (needs(t)) return;
     assert.deepEqual(consoleErrors, []);
