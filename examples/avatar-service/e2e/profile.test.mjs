@@ -5,8 +5,11 @@
 //
 //   sign in → profile → Edit profile → choose a turned phone photo → the preview appears →
 //   Save (upload with progress) → the served avatar is a 512×512 JPEG, upright, with the
-//   preview's pixels → edit the bio → it shows after a reload; and the error paths: a corrupt
-//   photo and a blank display name are shown in the page, and the old avatar stays.
+//   preview's pixels → edit the bio → it shows after a reload → a second tab shares the
+//   session, signing out there signs out here, a signed-out visitor signs in from a profile;
+//   and the error paths: a corrupt photo keeps Save from closing the dialog, every validation
+//   error shows at once, in human sentences with the code in a smaller line, and the old
+//   avatar stays.
 //
 // Environment: AVATAR_SERVICE_BIN (default $CARGO_TARGET_DIR/debug/avatar-service),
 // CHROMIUM_PATH (default /usr/bin/chromium), MOTO_SERVER (moto_server; the S3 run needs it),
@@ -210,8 +213,11 @@ for (const storage of ["local", "s3"]) {
       await page.keyboard.press("Enter");
       await page.waitForSelector("#profile:not([hidden])");
 
-      token = await page.evaluate((key) => sessionStorage.getItem(key), TOKEN_KEY);
-      assert.ok(token, "the page keeps the access token");
+      token = await page.evaluate((key) => localStorage.getItem(key), TOKEN_KEY);
+      assert.ok(token, "the page keeps the access token for every tab of the origin");
+      // The header says until when: the token's expiry.
+      assert.match(await page.textContent("#session-expiry"), /^until \d/);
+      assert.match(await page.getAttribute("#session-expiry", "title"), /every tab of this site until .*session expires/);
       const response = await api("/api/me");
       assert.equal(response.status, 200);
       me = response.body;
@@ -341,37 +347,99 @@ for (const storage of ["local", "s3"]) {
       await page.waitForSelector("#profile:not([hidden])");
     });
 
+    step("shares the session across tabs; a signed-out visitor signs in from a profile", SLOW, async (t) => {
+      // A second tab of the same origin is signed in without signing in again.
+      const other = await context.newPage();
+      try {
+        await other.goto(`${service.url}/`);
+        await other.waitForSelector("#profile:not([hidden])");
+        assert.ok(await other.isVisible("#session"), "the second tab is signed in");
+        assert.equal(await other.textContent("#session-user"), `@${me.handle}`);
+        assert.ok(await other.isVisible("#edit-open"));
+
+        // Signing out in the second tab signs out the first.
+        await other.click("#sign-out");
+        await other.waitForSelector("#sign-in:not([hidden])");
+        await page.waitForFunction(() => document.querySelector("#session").hidden, null, SLOW);
+        assert.equal(await page.evaluate((key) => localStorage.getItem(key), TOKEN_KEY), null);
+      } finally {
+        await other.close();
+      }
+
+      // A signed-out visitor on a profile sees it, with a way to sign in, and comes back to it.
+      await page.goto(`${service.url}/#/@${encodeURIComponent(me.handle)}`);
+      await page.waitForSelector("#profile:not([hidden])");
+      assert.ok(await page.isHidden("#edit-open"));
+      assert.ok(await page.isVisible("#sign-in-link"), "a signed-out visitor has a sign-in link");
+      await page.click("#sign-in-link");
+      await page.waitForSelector("#sign-in:not([hidden])");
+      assert.match(await page.textContent("#session-note"), /every tab of this site.*expires/s);
+      assert.ok(await page.isHidden("#sign-in-link"));
+      await page.click(`#dev-users button[data-username="${me.handle}"]`);
+      await page.waitForFunction((hash) => location.hash === hash && !document.querySelector("#profile").hidden, `#/@${encodeURIComponent(me.handle)}`, SLOW);
+      await page.waitForSelector("#edit-open:not([hidden])");
+      assert.ok(await page.isHidden("#sign-in-link"));
+      token = await page.evaluate((key) => localStorage.getItem(key), TOKEN_KEY);
+      assert.ok(token);
+      await page.goto(`${service.url}/#/`);
+      await page.waitForSelector("#profile:not([hidden])");
+    });
+
     step("shows errors in the page; the old avatar stays", SLOW, async (t) => {
       await openEditor(page);
+      const posts = [];
+      const onRequest = (request) => request.method() === "POST" && posts.push(new URL(request.url()).pathname);
+      page.on("request", onRequest);
 
-      // A corrupt photo: the preview says why, with thumbing's error code; nothing is uploaded.
+      // A corrupt photo: the preview says why in a sentence, with thumbing's code and words in
+      // a smaller line; nothing is uploaded.
       await page.setInputFiles("#photo", photos.corrupt);
       await page.waitForSelector('#photo-status[data-state="error"]', SLOW);
-      const message = await page.textContent("#photo-status");
-      assert.match(message, /\((corrupt|unsupported_format)\)$/, `the error names its code: ${message}`);
+      const code = await page.getAttribute("#photo-status", "data-code");
+      assert.ok(["corrupt", "unsupported_format"].includes(code), `the error keeps its code: ${code}`);
+      const sentence = await page.textContent("#photo-status .message-text");
+      assert.equal(
+        sentence,
+        code === "corrupt" ? "This photo is damaged and can't be read. Try exporting it again." : "This file isn't a photo that can be used. Choose a JPEG, PNG, WebP or GIF file.",
+      );
+      const detail = await page.textContent("#photo-status .message-detail");
+      assert.ok(detail.startsWith(`${code}: `), `the code and detail are in the smaller line: ${detail}`);
+      const sizes = await page.evaluate(() => ["#photo-status .message-text", "#photo-status .message-detail"].map((s) => parseFloat(getComputedStyle(document.querySelector(s)).fontSize)));
+      assert.ok(sizes[1] < sizes[0], `the detail line is smaller: ${sizes}`);
       assert.ok(await page.isHidden("#preview"));
       assert.ok(await page.isVisible("#preview-current"), "the current avatar stays in the dialog");
       await page.screenshot({ path: join(artifactsDir, `error-${storage}.png`) });
 
-      // A blank display name: the service's 422 is shown next to the field.
-      expectedErrors = /status of 422/;
-      await page.fill("#display-name", "   ");
+      // Save with the rejected photo: the dialog stays open and says why; nothing is uploaded.
       await page.click("#edit-save");
-      await page.waitForSelector("#display-name-error:not(:empty)");
-      assert.match(await page.textContent("#display-name-error"), /display_name_blank/);
-      assert.equal(await page.getAttribute("#display-name", "aria-invalid"), "true");
-      assert.equal(await page.evaluate(() => document.activeElement?.id), "display-name", "the focus moves to the field");
+      await page.waitForSelector("#edit-error:not([hidden])");
       assert.ok(await page.evaluate(() => document.querySelector("#edit").open), "the dialog stays open");
+      assert.equal(await page.textContent("#edit-error .message-text"), `Not saved. ${sentence}`);
+      assert.equal(await page.getAttribute("#edit-error", "data-code"), code);
 
-      // A bio over the service's limit: the counter warns, the service's 422 names the field.
-      await page.fill("#display-name", me.display_name);
+      // Every problem at once: a blank name, a bio over the limit and the photo, from one Save.
+      await page.fill("#display-name", "   ");
       await page.fill("#bio", "b".repeat(501));
       assert.equal(await page.textContent("#bio-count"), "501 / 500");
       await page.click("#edit-save");
-      await page.waitForSelector("#bio-error:not(:empty)");
-      expectedErrors = null;
-      assert.match(await page.textContent("#bio-error"), /bio_too_long/);
-      assert.equal(await page.textContent("#display-name-error"), "");
+      await page.waitForSelector("#display-name-error:not(:empty)");
+      assert.equal(await page.textContent("#display-name-error .message-text"), "Enter a display name.");
+      assert.equal(await page.getAttribute("#display-name-error", "data-code"), "display_name_blank");
+      assert.equal(await page.textContent("#bio-error .message-text"), "Keep the bio to 500 characters or fewer.");
+      assert.equal(await page.getAttribute("#bio-error", "data-code"), "bio_too_long");
+      assert.equal(await page.textContent("#edit-error .message-text"), "Not saved: 3 things need fixing.");
+      assert.deepEqual(await page.$$eval("#edit-error li", (items) => items.map((li) => li.textContent)), [
+        "Enter a display name.",
+        "Keep the bio to 500 characters or fewer.",
+        sentence,
+      ]);
+      assert.equal(await page.getAttribute("#display-name", "aria-invalid"), "true");
+      assert.equal(await page.getAttribute("#bio", "aria-invalid"), "true");
+      assert.equal(await page.evaluate(() => document.activeElement?.id), "display-name", "the focus moves to the first field");
+      assert.ok(await page.evaluate(() => document.querySelector("#edit").open), "the dialog stays open");
+      await page.screenshot({ path: join(artifactsDir, `errors-at-once-${storage}.png`) });
+      page.off("request", onRequest);
+      assert.deepEqual(posts, [], "nothing was sent to the service or the storage");
 
       // Escape leaves without saving.
       await page.keyboard.press("Escape");
@@ -403,10 +471,12 @@ for (const storage of ["local", "s3"]) {
       await page.reload();
       await page.waitForSelector("#profile:not([hidden])");
       assert.equal(await page.getAttribute("#avatar", "src"), avatarSrc, "the old avatar stays");
-      // The page says so, with the service's error code.
+      // The page says so in a sentence, with the service's error code in the smaller line.
       await page.waitForSelector("#toast:not([hidden])");
-      const notice = await page.textContent("#toast-text");
-      assert.ok(notice.includes(`(${status.error})`) && /previous avatar stays/.test(notice), `the notice: ${notice}`);
+      const notice = await page.textContent("#toast-text .message-text");
+      assert.match(notice, /^Your latest photo was not used, and your previous avatar stays\. /, `the notice: ${notice}`);
+      assert.ok(!notice.includes(status.error), `the sentence has no error code: ${notice}`);
+      assert.equal(await page.getAttribute("#toast-text", "data-code"), status.error);
       await page.screenshot({ path: join(artifactsDir, `rejected-${storage}.png`) });
       assert.equal((await fetch(new URL(avatarSrc, service.url))).status, 200);
     });

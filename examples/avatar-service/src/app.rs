@@ -36,17 +36,31 @@ pub const MAX_DISPLAY_NAME_CHARS: usize = 64;
 /// Longest bio, in characters.
 pub const MAX_BIO_CHARS: usize = 500;
 
-/// An error answered as `{"error": code, "message": …}` with a status code.
+/// An error answered as `{"error": code, "message": …}` with a status code; a validation
+/// error lists every problem in `errors` (`[{"error": code, "message": …}, …]`), the first of
+/// them also being `error` and `message`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiError {
     status: StatusCode,
     code: &'static str,
     message: String,
+    errors: Vec<(&'static str, String)>,
 }
 
 impl ApiError {
     fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        ApiError { status, code, message: message.into() }
+        ApiError { status, code, message: message.into(), errors: Vec::new() }
+    }
+
+    /// A 422 naming every problem; `None` when there is none.
+    fn unprocessable_all(mut problems: Vec<(&'static str, String)>) -> Option<Self> {
+        if problems.is_empty() {
+            return None;
+        }
+        let (code, message) = problems[0].clone();
+        let mut error = Self::unprocessable(code, message);
+        error.errors = std::mem::take(&mut problems);
+        Some(error)
     }
 
     fn bad_request(message: impl Into<String>) -> Self {
@@ -73,7 +87,12 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut response = (self.status, Json(json!({"error": self.code, "message": self.message}))).into_response();
+        let mut body = json!({"error": self.code, "message": self.message});
+        if !self.errors.is_empty() {
+            body["errors"] =
+                self.errors.iter().map(|(code, message)| json!({"error": code, "message": message})).collect();
+        }
+        let mut response = (self.status, Json(body)).into_response();
         if self.status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
@@ -477,22 +496,23 @@ async fn update_profile(
     body: Bytes,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let update: ProfileUpdate = json_body(&headers, &body)?;
+    // Every problem at once, so that a form can mark all its fields.
+    let mut problems = Vec::new();
     let display_name = update.display_name.trim();
     if display_name.is_empty() {
-        return Err(ApiError::unprocessable("display_name_blank", "the display name must not be blank"));
-    }
-    if display_name.chars().count() > MAX_DISPLAY_NAME_CHARS || display_name.chars().any(char::is_control) {
-        return Err(ApiError::unprocessable(
+        problems.push(("display_name_blank", "the display name must not be blank".to_string()));
+    } else if display_name.chars().count() > MAX_DISPLAY_NAME_CHARS || display_name.chars().any(char::is_control) {
+        problems.push((
             "display_name_too_long",
             format!("the display name must be at most {MAX_DISPLAY_NAME_CHARS} characters, without control characters"),
         ));
     }
     let bio = update.bio.as_deref().map(str::trim).filter(|b| !b.is_empty());
     if bio.is_some_and(|b| b.chars().count() > MAX_BIO_CHARS) {
-        return Err(ApiError::unprocessable(
-            "bio_too_long",
-            format!("the bio must be at most {MAX_BIO_CHARS} characters"),
-        ));
+        problems.push(("bio_too_long", format!("the bio must be at most {MAX_BIO_CHARS} characters")));
+    }
+    if let Some(error) = ApiError::unprocessable_all(problems) {
+        return Err(error);
     }
     state.caller_user(&claims).await?;
     let user = state

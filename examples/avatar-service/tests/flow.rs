@@ -117,6 +117,13 @@ async fn profile_update_validates_its_input() {
         assert_eq!((status, answer["error"].as_str()), (422, Some(code)), "{body}");
         assert!(answer["message"].is_string());
     }
+    // Every problem at once: `errors` lists them all, the first is also `error`.
+    let body = json!({"display_name": " ", "bio": "b".repeat(501)});
+    let (status, answer) = server.post_json("/api/profile/update", Some(&token), &body).await;
+    assert_eq!((status, answer["error"].as_str()), (422, Some("display_name_blank")));
+    let codes: Vec<_> = answer["errors"].as_array().expect("errors").iter().map(|e| e["error"].clone()).collect();
+    assert_eq!(codes, [json!("display_name_blank"), json!("bio_too_long")]);
+    assert!(answer["errors"][1]["message"].is_string());
     // The failed updates changed nothing.
     let (_, profile) = server.get_json("/api/profile/@grace", None).await;
     assert_eq!(profile["display_name"], "Rear Admiral Hopper");

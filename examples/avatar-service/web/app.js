@@ -7,19 +7,51 @@
 
 const $ = (selector) => document.querySelector(selector);
 
+// The access token is kept in localStorage: one session for every tab of this origin, which
+// ends when the token expires (its `exp` claim: an hour after sign-in with the development
+// issuer and with Cognito's default) or on "Sign out" in any tab.
 const TOKEN_KEY = "thumbing-avatar-service.token";
+const RETURN_KEY = "thumbing-avatar-service.return-to";
 const POLL_INTERVAL_MS = 400;
 const POLL_LIMIT_MS = 120_000;
 
 const state = {
   config: null,
-  token: sessionStorage.getItem(TOKEN_KEY),
+  token: storedToken(),
   me: null,
   shown: null, // the profile on screen
   photo: null, // { file, bytes, extension, info } once the preview is made
+  photoError: null, // { code, text, detail } when the chosen photo cannot be used
   photoJob: 0,
   saving: false,
+  expiryTimer: 0,
 };
+
+/** The claims of a JWT (not verified: the service does that), or null. */
+function tokenClaims(token) {
+  try {
+    const payload = token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
+    return JSON.parse(atob(payload.padEnd(Math.ceil(payload.length / 4) * 4, "=")));
+  } catch {
+    return null;
+  }
+}
+
+/** When `token` expires, in milliseconds since the epoch (Infinity when it does not say). */
+function tokenExpiry(token) {
+  const exp = tokenClaims(token)?.exp;
+  return typeof exp === "number" ? exp * 1000 : Infinity;
+}
+
+/** The stored token, unless it has expired (then it is removed). */
+function storedToken() {
+  const token = localStorage.getItem(TOKEN_KEY);
+  if (token && tokenExpiry(token) <= Date.now()) {
+    localStorage.removeItem(TOKEN_KEY);
+    return null;
+  }
+  return token;
+}
 
 // ---------------------------------------------------------------------------------------------
 // The API
@@ -54,7 +86,9 @@ async function api(path, { method = "GET", body, auth = true } = {}) {
   if (!response.ok) {
     const code = data?.error ?? `http_${response.status}`;
     const message = data?.message ?? (text.trim() || `${response.status} ${response.statusText}`);
-    throw new ApiError(response.status, code, message);
+    const error = new ApiError(response.status, code, message);
+    if (Array.isArray(data?.errors)) error.errors = data.errors;
+    throw error;
   }
   return data;
 }
@@ -100,11 +134,72 @@ async function thumbing() {
 // ---------------------------------------------------------------------------------------------
 // Messages
 
+// What people read: one sentence per error code. The code and the service's or decoder's own
+// words go in a smaller line below it (`renderMessage`), for support and bug reports.
+const MESSAGES = {
+  corrupt: () => "This photo is damaged and can't be read. Try exporting it again.",
+  unsupported_format: () => `This file isn't a photo that can be used. Choose a ${formatList()} file.`,
+  unsupported_extension: () => `Only ${formatList()} photos can be uploaded.`,
+  too_large: () => "This photo is too large to be made into an avatar. Try a smaller copy of it.",
+  EntityTooLarge: () => MESSAGES.too_large(),
+  invalid_options: () => "This page asked for an avatar the service does not make. Reload the page and try again.",
+  encode: () => "The avatar could not be made from this photo. Try another photo.",
+  processing_failed: () => "The avatar could not be made. Try again, or try another photo.",
+  preview_failed: () => "The preview could not be made from this photo. Try another photo.",
+  display_name_blank: () => "Enter a display name.",
+  display_name_too_long: () => `Use at most ${limits().displayName} characters for your name, on one line.`,
+  bio_too_long: () => `Keep the bio to ${limits().bio} characters or fewer.`,
+  handle_invalid: () => "This handle can't be used.",
+  network: () => "The service can't be reached. Check your connection and try again.",
+  unauthorized: () => "Your session has ended. Please sign in again.",
+  forbidden: () => "The upload was refused. Try again.",
+  AccessDenied: () => MESSAGES.forbidden(),
+  not_found: () => "There is no such profile.",
+  unknown_user: () => "There is no such demo user.",
+  bad_request: () => "The service did not understand the request. Reload the page and try again.",
+  unsupported_media_type: () => MESSAGES.bad_request(),
+  internal: () => "Something went wrong on our side. Try again in a moment.",
+  timeout: () => "Your avatar is taking longer than usual. Reload the page in a while to see it.",
+  aborted: () => "The upload was cancelled.",
+};
+
+function formatList() {
+  const names = [...new Set(limits().extensions.map((e) => ({ jpg: "JPEG", jpeg: "JPEG", webp: "WebP" })[e] ?? e.toUpperCase()))];
+  return names.length > 1 ? `${names.slice(0, -1).join(", ")} or ${names.at(-1)}` : (names[0] ?? "image");
+}
+
+/** `{ text, code, detail }` for an error: a sentence for people, the code and raw words for support. */
+function explain(error, text) {
+  const code = error?.code ?? "error";
+  const detail = error?.message ?? String(error);
+  return { text: text ?? MESSAGES[code]?.() ?? "Something went wrong. Try again in a moment.", code, detail };
+}
+
+/** Fills `el` with a message's sentence and, in a smaller line, its code and detail. */
+function renderMessage(el, message) {
+  el.replaceChildren();
+  delete el.dataset.code;
+  el.removeAttribute("title");
+  if (!message) return;
+  const text = document.createElement("span");
+  text.className = "message-text";
+  text.textContent = message.text;
+  el.append(text);
+  if (message.code) {
+    const detail = document.createElement("small");
+    detail.className = "message-detail";
+    detail.textContent = message.detail && message.detail !== message.code ? `${message.code}: ${message.detail}` : message.code;
+    el.append(detail);
+    el.dataset.code = message.code;
+    el.title = detail.textContent;
+  }
+}
+
 function showToast(message, kind = "error") {
   const toast = $("#toast");
   toast.dataset.kind = kind;
   toast.setAttribute("role", kind === "error" ? "alert" : "status");
-  $("#toast-text").textContent = message;
+  renderMessage($("#toast-text"), typeof message === "string" ? { text: message } : message);
   toast.hidden = false;
 }
 
@@ -112,9 +207,9 @@ function hideToast() {
   $("#toast").hidden = true;
 }
 
-function describe(error) {
-  if (error?.code) return `${error.message} (${error.code})`;
-  return error?.message ?? String(error);
+/** A message with `prefix` before the sentence: "Sign-in failed. The service can't be reached." */
+function withPrefix(prefix, message) {
+  return { ...message, text: `${prefix} ${message.text}` };
 }
 
 function kb(bytes) {
@@ -130,6 +225,7 @@ const chars = (text) => [...text].length;
 
 function showView(name) {
   document.body.dataset.view = name;
+  $("#sign-in-link").hidden = Boolean(state.me) || name === "sign-in" || name === "loading";
   $("#loading").hidden = name !== "loading";
   $("#sign-in").hidden = name !== "sign-in";
   $("#profile").hidden = name !== "profile";
@@ -181,11 +277,30 @@ function renderProfile(profile) {
 
 function renderSession() {
   $("#session").hidden = !state.me;
-  if (state.me) $("#session-user").textContent = `@${state.me.handle}`;
+  $("#sign-in-link").hidden = Boolean(state.me) || document.body.dataset.view === "sign-in";
+  clearTimeout(state.expiryTimer);
+  if (!state.me) return;
+  $("#session-user").textContent = `@${state.me.handle}`;
+  const expires = tokenExpiry(state.token);
+  const expiry = $("#session-expiry");
+  if (Number.isFinite(expires)) {
+    const time = new Date(expires).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    expiry.textContent = `until ${time}`;
+    expiry.title = `Signed in on every tab of this site until ${new Date(expires).toLocaleString()}, when the session expires, or until you sign out.`;
+    // setTimeout takes at most 2^31-1 ms; a longer session is checked again then.
+    state.expiryTimer = setTimeout(() => {
+      if (tokenExpiry(state.token) <= Date.now()) signOut("Your session has expired; please sign in again.");
+      else renderSession();
+    }, Math.min(Math.max(0, expires - Date.now()), 2 ** 31 - 1));
+  } else {
+    expiry.textContent = "";
+    expiry.removeAttribute("title");
+  }
 }
 
 async function renderSignIn() {
   showView("sign-in");
+  renderSession();
   const dev = Boolean(state.config?.dev);
   $("#dev-sign-in").hidden = !dev;
   $("#token-sign-in").hidden = dev;
@@ -217,36 +332,70 @@ async function devSignIn(username, button) {
     const session = await api("/dev/sign-in", { method: "POST", body: { username }, auth: false });
     await signedIn(session.access_token);
   } catch (error) {
-    showToast(`Sign-in failed: ${describe(error)}`);
+    showToast(withPrefix("Sign-in failed.", explain(error)));
   } finally {
     button.disabled = false;
   }
 }
 
-async function signedIn(token) {
-  state.token = token;
-  sessionStorage.setItem(TOKEN_KEY, token);
-  hideToast();
-  state.me = await api("/api/me");
-  renderSession();
-  if (location.hash && location.hash !== "#/") location.hash = "#/";
+/** Goes to `hash`, or shows the page again when it is there already. */
+async function go(hash) {
+  if ((location.hash || "#/") !== hash) location.hash = hash;
   else await route();
 }
 
-function signOut(message) {
-  state.token = null;
-  state.me = null;
-  sessionStorage.removeItem(TOKEN_KEY);
+async function signedIn(token) {
+  state.token = token;
+  localStorage.setItem(TOKEN_KEY, token);
+  hideToast();
+  state.me = await api("/api/me");
   renderSession();
-  if (message) showToast(message, "info");
-  if (location.hash && location.hash !== "#/") location.hash = "#/";
-  else route();
+  // Back to the profile the visitor was looking at when they chose "Sign in".
+  const back = sessionStorage.getItem(RETURN_KEY);
+  sessionStorage.removeItem(RETURN_KEY);
+  await go(back && /^#\/@/.test(back) ? back : "#/");
 }
 
-/** `#/` is the signed-in user's profile, `#/@handle` anyone's. */
+/** Signs out this tab; `everywhere` also ends the session shared by the other tabs. */
+function signOut(message, { everywhere = true } = {}) {
+  state.token = null;
+  state.me = null;
+  if (everywhere) localStorage.removeItem(TOKEN_KEY);
+  if (dialog.open) dialog.close();
+  renderSession();
+  if (message) showToast(message, "info");
+  if (/^#\/@/.test(location.hash)) route(); // a public profile stays on screen
+  else go("#/");
+}
+
+/** Another tab signed in or out: follow it. */
+async function sessionChangedElsewhere(token) {
+  if (token === state.token) return;
+  if (!token) {
+    signOut("You signed out in another tab.", { everywhere: false });
+    return;
+  }
+  state.token = token;
+  try {
+    state.me = await api("/api/me");
+  } catch {
+    state.token = null;
+    state.me = null;
+  }
+  renderSession();
+  if (document.body.dataset.view === "sign-in") await go("#/");
+  else await route();
+}
+
+/** `#/` is the signed-in user's profile, `#/@handle` anyone's, `#/sign-in` the sign-in page. */
 async function route() {
   const match = /^#\/@([^/?#]+)$/.exec(location.hash);
   try {
+    if (location.hash === "#/sign-in") {
+      if (state.me) await go("#/");
+      else await renderSignIn();
+      return;
+    }
     if (match) {
       const handle = decodeURIComponent(match[1]);
       renderProfile(await api(`/api/profile/@${encodeURIComponent(handle)}`, { auth: Boolean(state.token) }));
@@ -262,7 +411,7 @@ async function route() {
       signOut("Your session has ended; please sign in again.");
       return;
     }
-    showToast(match ? `This profile cannot be shown: ${describe(error)}` : describe(error));
+    showToast(match ? withPrefix("This profile can't be shown.", explain(error)) : explain(error));
     if (!match && !state.me) showView("sign-in");
   }
 }
@@ -293,24 +442,45 @@ function previewOptions() {
   return options;
 }
 
-function setPhotoStatus(kind, text) {
+/** The photo's status line: a string, or a message with a code (`renderMessage`). */
+function setPhotoStatus(kind, message) {
   const status = $("#photo-status");
   status.dataset.state = kind;
-  status.textContent = text;
+  renderMessage(status, typeof message === "string" ? (message ? { text: message } : null) : message);
 }
 
+/** A field's error: a message (`explain`) or null. */
 function setFieldError(field, message) {
   const input = $(`#${field}`);
-  const error = $(`#${field}-error`);
-  error.textContent = message ?? "";
+  renderMessage($(`#${field}-error`), message);
   if (message) input.setAttribute("aria-invalid", "true");
   else input.removeAttribute("aria-invalid");
 }
 
-function setEditError(message) {
+/**
+ * The box at the top of the dialog: why nothing was saved. `problems` is a list of messages,
+ * all shown at once; a single problem with a code gets its code line.
+ */
+function setEditError(title, problems = []) {
   const box = $("#edit-error");
-  box.textContent = message ?? "";
-  box.hidden = !message;
+  box.replaceChildren();
+  box.hidden = !title;
+  if (!title) return;
+  if (problems.length === 1) {
+    renderMessage(box, withPrefix(title, problems[0]));
+    return;
+  }
+  delete box.dataset.code;
+  const heading = document.createElement("p");
+  heading.className = "message-text";
+  heading.textContent = title;
+  const list = document.createElement("ul");
+  for (const problem of problems) {
+    const item = document.createElement("li");
+    item.textContent = problem.text;
+    list.append(item);
+  }
+  box.append(heading, list);
 }
 
 function updateCounter(field, max) {
@@ -324,6 +494,7 @@ function updateCounter(field, max) {
 function resetPhoto() {
   state.photoJob++;
   state.photo = null;
+  state.photoError = null;
   photoInput.value = "";
   $("#preview").hidden = true;
   $("#preview").dataset.ready = "false";
@@ -372,19 +543,28 @@ function extensionOf(file, info) {
 async function choosePhoto(file) {
   const job = ++state.photoJob;
   state.photo = null;
+  state.photoError = null;
   $("#preview").dataset.ready = "false";
   setEditError(null);
-  if (!file) return;
+  if (!file) {
+    // The choice was cleared (a cancelled file dialog): back to the current photo.
+    resetPhoto();
+    setPhotoStatus("idle", "");
+    return;
+  }
   const { extensions, maxBytes } = limits();
-  const fail = (code, message) => {
+  // The photo cannot be used: say why, keep the current avatar in view, and remember the
+  // reason, so that Save says it too instead of saving without the photo.
+  const fail = (code, detail, text) => {
     if (job !== state.photoJob) return;
-    setPhotoStatus("error", `${file.name} cannot be used: ${message} (${code})`);
+    state.photoError = explain({ code, message: `${file.name}: ${detail}` }, text);
+    setPhotoStatus("error", state.photoError);
     $("#preview").hidden = true;
     $("#photo-clear").hidden = false;
     setAvatar($("#preview-current"), $("#preview-initials"), state.me?.avatar_url, state.me?.display_name);
   };
   if (file.size > maxBytes) {
-    fail("too_large", `it is ${kb(file.size)}, the limit is ${kb(maxBytes)}`);
+    fail("too_large", `${kb(file.size)}, over the limit of ${kb(maxBytes)}`, `This photo is ${kb(file.size)}; the limit is ${kb(maxBytes)}. Choose a smaller one.`);
     return;
   }
   setPhotoStatus("working", `Making the preview of ${file.name}…`);
@@ -398,7 +578,7 @@ async function choosePhoto(file) {
       // server checks the photo as always.
       const extension = extensionOf(file, null);
       if (!extension) {
-        fail("unsupported_format", `only ${extensions.map((e) => e.toUpperCase()).join(", ")} files are accepted`);
+        fail("unsupported_format", `only ${extensions.join(", ")} files are accepted`);
         return;
       }
       if (job !== state.photoJob) return;
@@ -410,7 +590,7 @@ async function choosePhoto(file) {
     const info = await wasm.probe(bytes);
     const extension = extensionOf(file, info);
     if (!extension) {
-      fail("unsupported_format", `only ${extensions.map((e) => e.toUpperCase()).join(", ")} files are accepted`);
+      fail("unsupported_format", `${info.format} is not one of ${extensions.join(", ")}`);
       return;
     }
     const px = await wasm.pixels(bytes, previewOptions());
@@ -484,7 +664,7 @@ async function waitForAvatar() {
     const status = await api("/api/avatar/status");
     if (status.state === "ready" && status.avatar_url) return status;
     if (status.state === "rejected") {
-      throw new ApiError(422, status.error ?? "rejected", status.message ?? "the photo could not be made into an avatar");
+      throw new ApiError(422, status.error ?? "processing_failed", status.message ?? "the photo could not be made into an avatar");
     }
     if (Date.now() - started > POLL_LIMIT_MS) {
       throw new ApiError(0, "timeout", "The avatar is still being processed; reload the page in a while.");
@@ -532,7 +712,7 @@ async function checkLatestUpload() {
       state.me = await api("/api/me");
       if (state.shown?.uuid === state.me.uuid) renderProfile(state.me);
     } else if (status.state === "rejected") {
-      throw new ApiError(422, status.error ?? "rejected", status.message ?? "it could not be made into an avatar");
+      throw new ApiError(422, status.error ?? "processing_failed", status.message ?? "it could not be made into an avatar");
     }
   } catch (error) {
     if (error.status !== 422) return; // the page works without this notice
@@ -540,7 +720,7 @@ async function checkLatestUpload() {
     const note = `${error.code}:${error.message}`;
     if (sessionStorage.getItem(seen) === note) return;
     sessionStorage.setItem(seen, note);
-    showToast(`Your latest photo was not used: ${describe(error)}. Your previous avatar stays.`);
+    showToast(withPrefix("Your latest photo was not used, and your previous avatar stays.", explain(error)));
   }
 }
 
@@ -553,28 +733,67 @@ function setSaving(saving) {
   $("#edit-save").textContent = saving ? "Saving…" : "Save";
 }
 
+/** A problem with one field (`display-name`, `bio` or `photo`), as a message (`explain`). */
+function problem(field, code, detail) {
+  return { field, ...explain({ code, message: detail }) };
+}
+
+/** Every problem the page can see before asking the service, all at once. */
+function localProblems(displayName, bio) {
+  const max = limits();
+  const problems = [];
+  const name = displayName.trim();
+  if (!name) problems.push(problem("display-name", "display_name_blank", "the display name is blank"));
+  else if (chars(name) > max.displayName || /[\u0000-\u001f\u007f-\u009f]/.test(name)) {
+    problems.push(problem("display-name", "display_name_too_long", `${chars(name)} characters; at most ${max.displayName}, on one line`));
+  }
+  if (chars(bio.trim()) > max.bio) problems.push(problem("bio", "bio_too_long", `${chars(bio.trim())} characters; at most ${max.bio}`));
+  if (state.photoError) problems.push({ field: "photo", ...state.photoError });
+  return problems;
+}
+
+/** The service's 422: every field error it lists (`errors`), or the one it names. */
+function serviceProblems(error) {
+  const list = Array.isArray(error.errors) && error.errors.length ? error.errors : [{ error: error.code, message: error.message }];
+  return list.map((e) => {
+    const field = /^bio/.test(e.error) ? "bio" : /^display_name/.test(e.error) ? "display-name" : null;
+    return { field, ...explain({ code: e.error, message: e.message }) };
+  });
+}
+
+/** Shows every problem at its field and together at the top; returns the element to focus. */
+function showProblems(problems) {
+  for (const p of problems) if (p.field === "display-name" || p.field === "bio") setFieldError(p.field, p);
+  setEditError(problems.length > 1 ? `Not saved: ${problems.length} things need fixing.` : "Not saved.", problems);
+  const first = problems.find((p) => p.field) ?? null;
+  return first ? $(first.field === "photo" ? "#photo" : `#${first.field}`) : $("#edit-error");
+}
+
 async function save(event) {
   event.preventDefault();
   if (state.saving) return;
+  setSaving(true);
+  // A photo still being checked is waited for: Save must not go on without it.
+  await state.photoTask;
   setEditError(null);
   setFieldError("display-name", null);
   setFieldError("bio", null);
   const displayName = $("#display-name").value;
   const bio = $("#bio").value;
-  let focusAfter = null; // a field with an error, focused once the form is enabled again
-  setSaving(true);
+  let focusAfter = null; // the first field with an error, focused once the form is enabled again
   try {
+    const problems = localProblems(displayName, bio);
+    if (problems.length) {
+      focusAfter = showProblems(problems);
+      return;
+    }
     if (displayName !== (state.me.display_name ?? "") || bio !== (state.me.bio ?? "")) {
       try {
         state.me = await api("/api/profile/update", { method: "POST", body: { display_name: displayName, bio } });
       } catch (error) {
         if (error.status === 422) {
-          const field = /^bio/.test(error.code) ? "bio" : /^display_name/.test(error.code) ? "display-name" : null;
-          if (field) {
-            setFieldError(field, `${error.message} (${error.code})`);
-            focusAfter = $(`#${field}`);
-            return;
-          }
+          focusAfter = showProblems(serviceProblems(error));
+          return;
         }
         throw error;
       }
@@ -597,8 +816,9 @@ async function save(event) {
       signOut("Your session has ended; please sign in again.");
       return;
     }
-    setEditError(`Not saved: ${describe(error)}`);
+    setEditError("Not saved.", [explain(error)]);
     $("#upload").hidden = true;
+    focusAfter = $("#edit-error");
   } finally {
     setSaving(false);
     focusAfter?.focus();
@@ -621,7 +841,9 @@ dialog.addEventListener("close", () => {
   state.photoJob++;
   $("#edit-open").focus();
 });
-photoInput.addEventListener("change", () => choosePhoto(photoInput.files[0]));
+photoInput.addEventListener("change", () => {
+  state.photoTask = choosePhoto(photoInput.files[0]);
+});
 $("#photo-clear").addEventListener("click", () => {
   resetPhoto();
   setPhotoStatus("idle", "");
@@ -643,18 +865,26 @@ $("#token-sign-in").addEventListener("submit", async (event) => {
     await signedIn(token);
   } catch (error) {
     state.token = null;
-    sessionStorage.removeItem(TOKEN_KEY);
-    showToast(`Sign-in failed: ${describe(error)}`);
+    localStorage.removeItem(TOKEN_KEY);
+    showToast(withPrefix("Sign-in failed.", explain(error)));
   }
 });
+$("#sign-in-link").addEventListener("click", () => {
+  // Come back to this profile after signing in.
+  if (/^#\/@/.test(location.hash)) sessionStorage.setItem(RETURN_KEY, location.hash);
+});
 window.addEventListener("hashchange", route);
+// The session is shared by the tabs of this origin: sign-in and sign-out in one reach the others.
+window.addEventListener("storage", (event) => {
+  if (event.key === TOKEN_KEY || event.key === null) sessionChangedElsewhere(storedToken());
+});
 
 async function start() {
   showView("loading");
   try {
     state.config = await api("/api/config", { auth: false });
   } catch (error) {
-    showToast(`The service is not available: ${describe(error)}`);
+    showToast(withPrefix("The service is not available.", explain(error)));
     return;
   }
   if (state.token) {
@@ -662,8 +892,8 @@ async function start() {
       state.me = await api("/api/me");
     } catch (error) {
       state.token = null;
-      sessionStorage.removeItem(TOKEN_KEY);
-      if (error.status !== 401) showToast(describe(error));
+      if (error.status === 401) localStorage.removeItem(TOKEN_KEY);
+      else showToast(explain(error));
     }
   }
   renderSession();
