@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Tests of the Lambda handler (crate thumbing-lambda): unit tests, doc tests, and the
-# integration tests against a real S3-compatible server (moto, in server mode) that this
-# script starts on 127.0.0.1 and stops again.
+# Tests of the Lambda handler (crate thumbing-lambda) and the storage it runs on (crate
+# thumbing-storage): unit tests, doc tests, and the integration tests against a real
+# S3-compatible server (moto, in server mode) that this script starts on 127.0.0.1 and
+# stops again.
 #
 #   bash scripts/test-lambda.sh
 #
@@ -32,11 +33,11 @@ install_moto "$venv"
 start_moto "$venv" "$log_dir/moto.log"
 endpoint="$moto_endpoint"
 
-step "cargo clippy -D warnings (thumbing-lambda)"
-cargo clippy --locked -p thumbing-lambda --all-targets -- -D warnings
+step "cargo clippy -D warnings (thumbing-storage, thumbing-lambda)"
+cargo clippy --locked -p thumbing-storage -p thumbing-lambda --all-targets -- -D warnings
 
-step "cargo test -p thumbing-lambda"
+step "cargo test -p thumbing-storage -p thumbing-lambda"
 # Unit, integration and doc tests. The caller's AWS profile or endpoint must not leak in.
 env -u AWS_PROFILE -u AWS_ENDPOINT_URL -u AWS_ENDPOINT_URL_S3 \
     THUMBING_TEST_S3_ENDPOINT="$endpoint" \
-    cargo test -p thumbing-lambda --no-fail-fast
+    cargo test -p thumbing-storage -p thumbing-lambda --no-fail-fast

@@ -14,7 +14,7 @@
 use std::path::PathBuf;
 
 use thumbing_lambda::handler::{Config, handle_payload};
-use thumbing_lambda::storage::{LocalStore, PutOptions, Store};
+use thumbing_storage::{LocalStore, PutOptions, Store};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> std::process::ExitCode {

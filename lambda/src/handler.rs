@@ -1,8 +1,8 @@
 //! The handler: an S3 event in, avatars out, a [`Report`] back.
 //!
 //! [`handle_event`] is a plain async function over a [`Store`], so it runs the same under
-//! the Lambda runtime, in tests with a [`MemoryStore`](crate::storage::MemoryStore), and in
-//! the examples with a [`LocalStore`](crate::storage::LocalStore).
+//! the Lambda runtime, in tests with a [`MemoryStore`](thumbing_storage::MemoryStore), and in
+//! the examples with a [`LocalStore`](thumbing_storage::LocalStore).
 //!
 //! Every record of the event is handled, each on its own:
 //!
@@ -28,7 +28,7 @@ use serde::Serialize;
 use tracing::{error, info, warn};
 
 pub use crate::config::{Config, ConfigError, DEFAULT_CACHE_CONTROL, FailureAction, OutputSpec};
-use crate::storage::{PutOptions, Store, StoreError, StoreErrorKind, display_location, normalize_etag};
+use thumbing_storage::{PutOptions, Store, StoreError, StoreErrorKind, normalize_etag};
 
 /// User-metadata name of the source `bucket/key` stored with each avatar.
 pub const META_SOURCE: &str = "thumbing-source";
@@ -212,7 +212,8 @@ impl From<HandlerError> for lambda_runtime::Diagnostic {
 /// sends when notifications are first configured (answered with an empty report).
 ///
 /// ```
-/// use thumbing_lambda::{handler::{handle_payload, Config}, storage::MemoryStore};
+/// use thumbing_lambda::handler::{handle_payload, Config};
+/// use thumbing_storage::MemoryStore;
 /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
 /// let test_event = serde_json::json!({"Service": "Amazon S3", "Event": "s3:TestEvent", "Bucket": "uploads"});
 /// let report = handle_payload(&MemoryStore::new(), &Config::new("assets"), test_event).await?;
@@ -237,7 +238,8 @@ pub async fn handle_payload(
 /// some record hit a transient storage error, after handling all the others.
 ///
 /// ```
-/// use thumbing_lambda::{handler::{handle_event, Config}, storage::MemoryStore};
+/// use thumbing_lambda::handler::{handle_event, Config};
+/// use thumbing_storage::MemoryStore;
 /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
 /// let store = MemoryStore::new();
 /// store.insert("uploads", "me.png", include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/gray.png")).to_vec());
@@ -276,7 +278,8 @@ pub async fn handle_event(store: &dyn Store, config: &Config, event: S3Event) ->
 /// Handles one record and logs its outcome. Never fails: the outcome says what happened.
 ///
 /// ```
-/// use thumbing_lambda::{handler::{handle_record, Config, Outcome, SkipReason}, storage::MemoryStore};
+/// use thumbing_lambda::handler::{handle_record, Config, Outcome, SkipReason};
+/// use thumbing_storage::MemoryStore;
 /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
 /// let record = serde_json::from_value(serde_json::json!({
 ///     "eventName": "ObjectRemoved:Delete", "eventTime": "2024-01-01T00:00:00Z",
@@ -366,14 +369,7 @@ async fn run_record(store: &dyn Store, config: &Config, record: &S3EventRecord, 
     if let Some(size) = record.s3.object.size.and_then(|s| u64::try_from(s).ok())
         && size > config.max_input_bytes
     {
-        let e = StoreError::new(
-            StoreErrorKind::TooLarge,
-            format!(
-                "{} is {size} bytes, more than the limit of {} bytes",
-                display_location(bucket, key),
-                config.max_input_bytes
-            ),
-        );
+        let e = StoreError::too_large(bucket, key, size, config.max_input_bytes);
         return reject(store, config, bucket, key, "too_large", e.to_string()).await;
     }
 

@@ -5,22 +5,19 @@
 //! [thumbing](thumbing): `uploads/<user>.png` → `avatars/<user>.jpg`, 512×512, centre
 //! crop, upright, sRGB, JPEG quality 80, no EXIF.
 //!
-//! The crate is a library with a thin binary. The library has two parts that an avatar web
-//! service can reuse:
-//!
-//! - [`storage`]: the [`Store`](storage::Store) trait and its implementations for S3
-//!   ([`S3Store`](storage::S3Store)), a local folder ([`LocalStore`](storage::LocalStore))
-//!   and memory ([`MemoryStore`](storage::MemoryStore));
-//! - [`handler`]: the [`Config`](handler::Config) read from the environment and
-//!   [`handle_event`](handler::handle_event), a plain async function from an
-//!   [`S3Event`](aws_lambda_events::event::s3::S3Event) to a [`Report`](handler::Report).
+//! The crate is a library with a thin binary. The library's [`handler`] module, which an
+//! avatar web service can reuse, has the [`Config`](handler::Config) read from the
+//! environment and [`handle_event`](handler::handle_event), a plain async function from an
+//! [`S3Event`](aws_lambda_events::event::s3::S3Event) to a [`Report`](handler::Report). It
+//! reads and writes through any [`thumbing_storage::Store`]: S3 in production, memory in
+//! tests, a folder in the examples.
 //!
 //! The binary (`src/main.rs`) only reads the configuration, sets up JSON logging and hands
 //! the handler to [`lambda_runtime`].
 //!
 //! ```
 //! use thumbing_lambda::handler::{handle_event, Config};
-//! use thumbing_lambda::storage::MemoryStore;
+//! use thumbing_storage::MemoryStore;
 //!
 //! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
 //! let store = MemoryStore::new();
@@ -55,24 +52,12 @@
 //!
 //! ## Dependencies
 //!
-//! Build time, package size and cold start decided the S3 client:
-//!
-//! - **`aws-sdk-s3`**, the official SDK, with `default-features = false` and only
-//!   `rt-tokio` + `behavior-version-latest`. It has every operation the handler needs,
-//!   including `PutObjectTagging` for rejected uploads, which `object_store` lacks (it can
-//!   only tag an object while writing it).
-//! - Its HTTP client is `aws-smithy-http-client` with **`rustls-ring`**: the SDK's default
-//!   TLS provider, `aws-lc-rs`, compiles a large C library (slow on 2-core CI, and needs a
-//!   C cross-compiler for arm64), where `ring` is small and cross-compiles with `zig`.
-//! - **No `aws-config`.** It pulls in three more generated SDK clients (STS, SSO, SSO-OIDC)
-//!   to support profiles, SSO and instance roles. A Lambda function gets its role's
-//!   credentials and region as environment variables, which
-//!   [`S3Store::from_env`](storage::S3Store::from_env) reads directly — which also skips
-//!   the credential-chain probing at cold start. Programs that need the full chain build a
-//!   client with `aws-config` themselves and pass it to [`S3Store::new`](storage::S3Store::new).
-//! - `lambda_runtime` and `aws_lambda_events` without default features (only the `s3`
-//!   events), and `tracing-subscriber` with its JSON formatter but without `env-filter`
-//!   (and so without `regex`).
+//! Build time, package size and cold start decided the dependencies. The S3 client is
+//! `thumbing-storage`'s [`S3Store`](thumbing_storage::S3Store) (its docs say why it uses
+//! `aws-sdk-s3` with `rustls-ring` and no `aws-config`); `lambda_runtime` and
+//! `aws_lambda_events` come without default features (only the `s3` events), and
+//! `tracing-subscriber` with its JSON formatter but without `env-filter` (and so without
+//! `regex`).
 //!
 //! The result, measured by `benches/peers/lambda/run.sh` (see `docs/benchmarks/lambda.md`):
 //! a 4.9 MB deployment zip on x86_64 and 3.9 MB on arm64 (the Node.js + sharp original:
@@ -101,4 +86,3 @@
 
 mod config;
 pub mod handler;
-pub mod storage;

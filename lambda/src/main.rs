@@ -7,7 +7,7 @@ use std::str::FromStr;
 
 use lambda_runtime::{LambdaEvent, service_fn};
 use thumbing_lambda::handler::{Config, handle_payload};
-use thumbing_lambda::storage::S3Store;
+use thumbing_storage::S3Store;
 use tracing_subscriber::filter::LevelFilter;
 
 #[tokio::main(flavor = "current_thread")]

@@ -11,7 +11,7 @@ use thumbing_lambda::handler::{
     ActionTaken, Config, FailureAction, HandlerError, META_SETTINGS, META_SOURCE, META_SOURCE_ETAG, Outcome,
     REJECTED_TAG, Report, SkipReason, handle_event, handle_payload,
 };
-use thumbing_lambda::storage::{
+use thumbing_storage::{
     BoxFuture, MemoryStore, Object, ObjectMeta, PutOptions, Store, StoreError, StoreErrorKind, StoreResult, Tags,
 };
 

@@ -201,7 +201,7 @@ async fn the_binary_handles_invocations_through_the_runtime_api() {
             return;
         }
     };
-    let store = thumbing_lambda::storage::S3Store::builder()
+    let store = thumbing_storage::S3Store::builder()
         .region("us-east-1")
         .credentials("testing", "testing", None)
         .endpoint_url(&endpoint)

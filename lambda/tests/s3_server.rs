@@ -1,4 +1,4 @@
-//! The handler and [`S3Store`] against a real S3-compatible server on 127.0.0.1.
+//! The handler on an [`S3Store`] against a real S3-compatible server on 127.0.0.1.
 //!
 //! `scripts/test-lambda.sh` starts `moto_server` and passes its address in
 //! `THUMBING_TEST_S3_ENDPOINT`. Photos come from the shared corpus (`THUMBING_CORPUS`,
@@ -14,7 +14,7 @@ use thumbing_lambda::handler::{
     ActionTaken, Config, HandlerError, META_SOURCE, META_SOURCE_ETAG, Outcome, REJECTED_TAG, Report, SkipReason,
     handle_payload,
 };
-use thumbing_lambda::storage::{S3Store, Store, StoreErrorKind};
+use thumbing_storage::{S3Store, Store};
 
 const ENDPOINT_VAR: &str = "THUMBING_TEST_S3_ENDPOINT";
 
@@ -262,37 +262,4 @@ async fn an_unreachable_server_is_a_transient_failure() {
     assert_eq!(*failed, 1);
     assert_eq!(report.records[0].key, "test/key");
     assert!(err.to_string().contains("127.0.0.1") || err.to_string().contains("dispatch failure"), "{err}");
-}
-
-#[tokio::test]
-async fn store_operations_round_trip() {
-    let Some(endpoint) = endpoint() else { return };
-    let store = store(&endpoint);
-    let bucket = unique("store");
-    create_bucket(&store, &bucket).await;
-    let options = thumbing_lambda::storage::PutOptions::default()
-        .content_type("image/png")
-        .cache_control("no-cache")
-        .metadata("origin", "test");
-    store.put(&bucket, "a/b c.png", b"12345".to_vec(), options).await.unwrap();
-
-    let object = store.get(&bucket, "a/b c.png", 5).await.unwrap();
-    assert_eq!(object.data, b"12345");
-    assert_eq!(object.meta.content_type.as_deref(), Some("image/png"));
-    assert_eq!(object.meta.cache_control.as_deref(), Some("no-cache"));
-    assert_eq!(object.meta.metadata["origin"], "test");
-    assert!(!object.meta.etag.as_deref().unwrap().contains('"'));
-    let err = store.get(&bucket, "a/b c.png", 4).await.unwrap_err();
-    assert_eq!(err.kind(), StoreErrorKind::TooLarge);
-    assert_eq!(store.get(&bucket, "nope", 10).await.unwrap_err().kind(), StoreErrorKind::NotFound);
-    assert_eq!(store.get(&unique("no-bucket"), "x", 10).await.unwrap_err().kind(), StoreErrorKind::NotFound);
-    assert!(store.head(&bucket, "nope").await.unwrap().is_none());
-
-    store.copy(&bucket, "a/b c.png", &bucket, "d/e+f.png").await.unwrap();
-    assert_eq!(store.get(&bucket, "d/e+f.png", 10).await.unwrap().data, b"12345");
-    store.set_tags(&bucket, "d/e+f.png", vec![("k".into(), "v".into())]).await.unwrap();
-    assert_eq!(store.tags(&bucket, "d/e+f.png").await.unwrap(), [("k".to_owned(), "v".to_owned())]);
-    store.delete(&bucket, "a/b c.png").await.unwrap();
-    store.delete(&bucket, "a/b c.png").await.unwrap();
-    assert_eq!(list(&store, &bucket).await, ["d/e+f.png"]);
 }

@@ -21,7 +21,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::json;
 use thumbing_lambda::handler::{Outcome, handle_event};
-use thumbing_lambda::storage::{LocalStore, PutOptions, S3Store, Store, StoreErrorKind};
+use thumbing_storage::{LocalStore, PutOptions, S3Store, Store, StoreErrorKind};
 use tokio::net::TcpListener;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tracing::{error, info, warn};

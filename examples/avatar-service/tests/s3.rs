@@ -13,7 +13,7 @@ use common::*;
 use serde_json::{Value, json};
 use thumbing_avatar_service::config::StorageConfig;
 use thumbing_avatar_service::presign::{Credentials, verify_post};
-use thumbing_lambda::storage::{S3Store, Store};
+use thumbing_storage::{S3Store, Store};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn upload_to_s3_process_and_serve() {

@@ -1,10 +1,9 @@
-//! Object storage behind one small trait, so the same avatar logic runs against Amazon S3
-//! (or any S3-compatible server), a folder on disk, or memory.
+//! Object storage for thumbing's services behind one small trait, [`Store`], so the same
+//! avatar logic runs against Amazon S3 (or any S3-compatible server), a folder on disk, or
+//! memory. The AWS Lambda handler (`thumbing-lambda`) and the avatar service
+//! (`examples/avatar-service`) both store their files through it.
 //!
-//! The trait speaks S3's vocabulary — buckets, keys, ETags, `Content-Type`, `Cache-Control`,
-//! user metadata, object tags — and nothing more than the avatar pipeline needs. Every
-//! method returns a boxed future, so the trait is object-safe: a web service can hold an
-//! `Arc<dyn Store>` and pick the implementation at start-up.
+//! Start with [`Store`]; then the implementation you need:
 //!
 //! | implementation | for |
 //! | --- | --- |
@@ -12,8 +11,15 @@
 //! | [`LocalStore`] | examples and local development: `<root>/<bucket>/<key>` on disk |
 //! | [`MemoryStore`] | tests: a map in memory |
 //!
+//! The trait speaks S3's vocabulary — buckets, keys, ETags, `Content-Type`, `Cache-Control`,
+//! user metadata, object tags — and nothing more than the avatar pipeline needs. Every
+//! method returns a boxed future, so the trait is object-safe: a web service can hold an
+//! `Arc<dyn Store>` and pick the implementation at start-up. Errors are one
+//! [`StoreError`] whose [`kind`](StoreError::kind) tells a missing object, an oversized one
+//! and an invalid request (permanent) from a backend failure (worth retrying).
+//!
 //! ```
-//! use thumbing_lambda::storage::{MemoryStore, PutOptions, Store};
+//! use thumbing_storage::{MemoryStore, PutOptions, Store};
 //!
 //! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
 //! let store = MemoryStore::new();
@@ -21,9 +27,11 @@
 //! let object = store.get("assets", "avatars/me.jpg", u64::MAX).await?;
 //! assert_eq!(object.data, b"jpeg bytes");
 //! assert_eq!(object.meta.content_type.as_deref(), Some("image/jpeg"));
-//! # Ok::<(), thumbing_lambda::storage::StoreError>(())
+//! # Ok::<(), thumbing_storage::StoreError>(())
 //! # }).unwrap();
 //! ```
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -107,7 +115,7 @@ impl fmt::Debug for Object {
 /// What a store knows about an object besides its bytes.
 ///
 /// ```
-/// let meta = thumbing_lambda::storage::ObjectMeta::default();
+/// let meta = thumbing_storage::ObjectMeta::default();
 /// assert_eq!(meta.size, 0);
 /// assert!(meta.metadata.is_empty());
 /// ```
@@ -128,7 +136,7 @@ pub struct ObjectMeta {
 /// Headers and metadata for [`Store::put`], built with chained setters.
 ///
 /// ```
-/// use thumbing_lambda::storage::PutOptions;
+/// use thumbing_storage::PutOptions;
 /// let options = PutOptions::default()
 ///     .content_type("image/jpeg")
 ///     .cache_control("public, max-age=300")
@@ -149,7 +157,7 @@ impl PutOptions {
     /// Sets the `Content-Type` header.
     ///
     /// ```
-    /// let o = thumbing_lambda::storage::PutOptions::default().content_type("image/png");
+    /// let o = thumbing_storage::PutOptions::default().content_type("image/png");
     /// assert_eq!(o.content_type.as_deref(), Some("image/png"));
     /// ```
     pub fn content_type(mut self, value: impl Into<String>) -> Self {
@@ -160,7 +168,7 @@ impl PutOptions {
     /// Sets the `Cache-Control` header.
     ///
     /// ```
-    /// let o = thumbing_lambda::storage::PutOptions::default().cache_control("no-cache");
+    /// let o = thumbing_storage::PutOptions::default().cache_control("no-cache");
     /// assert_eq!(o.cache_control.as_deref(), Some("no-cache"));
     /// ```
     pub fn cache_control(mut self, value: impl Into<String>) -> Self {
@@ -171,7 +179,7 @@ impl PutOptions {
     /// Adds one user-metadata entry.
     ///
     /// ```
-    /// let o = thumbing_lambda::storage::PutOptions::default().metadata("a", "1");
+    /// let o = thumbing_storage::PutOptions::default().metadata("a", "1");
     /// assert_eq!(o.metadata.len(), 1);
     /// ```
     pub fn metadata(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
@@ -199,7 +207,7 @@ impl StoreErrorKind {
     /// A short, stable name for logs and metrics.
     ///
     /// ```
-    /// assert_eq!(thumbing_lambda::storage::StoreErrorKind::NotFound.code(), "not_found");
+    /// assert_eq!(thumbing_storage::StoreErrorKind::NotFound.code(), "not_found");
     /// ```
     pub fn code(self) -> &'static str {
         match self {
@@ -214,7 +222,7 @@ impl StoreErrorKind {
 /// A failed storage operation: a category and a human-readable message naming the object.
 ///
 /// ```
-/// use thumbing_lambda::storage::{StoreError, StoreErrorKind};
+/// use thumbing_storage::{StoreError, StoreErrorKind};
 /// let e = StoreError::new(StoreErrorKind::NotFound, "s3://b/k does not exist");
 /// assert_eq!(e.kind(), StoreErrorKind::NotFound);
 /// assert!(!e.is_transient());
@@ -231,7 +239,7 @@ impl StoreError {
     /// Makes an error of the given kind.
     ///
     /// ```
-    /// let e = thumbing_lambda::storage::StoreError::new(thumbing_lambda::storage::StoreErrorKind::Backend, "timeout");
+    /// let e = thumbing_storage::StoreError::new(thumbing_storage::StoreErrorKind::Backend, "timeout");
     /// assert!(e.is_transient());
     /// ```
     pub fn new(kind: StoreErrorKind, message: impl Into<String>) -> Self {
@@ -241,7 +249,7 @@ impl StoreError {
     /// The category.
     ///
     /// ```
-    /// use thumbing_lambda::storage::{StoreError, StoreErrorKind};
+    /// use thumbing_storage::{StoreError, StoreErrorKind};
     /// assert_eq!(StoreError::new(StoreErrorKind::TooLarge, "x").kind(), StoreErrorKind::TooLarge);
     /// ```
     pub fn kind(&self) -> StoreErrorKind {
@@ -251,18 +259,32 @@ impl StoreError {
     /// Whether trying again later may succeed: true only for [`StoreErrorKind::Backend`].
     ///
     /// ```
-    /// use thumbing_lambda::storage::{StoreError, StoreErrorKind};
+    /// use thumbing_storage::{StoreError, StoreErrorKind};
     /// assert!(!StoreError::new(StoreErrorKind::Invalid, "x").is_transient());
     /// ```
     pub fn is_transient(&self) -> bool {
         self.kind == StoreErrorKind::Backend
     }
 
-    pub(crate) fn not_found(bucket: &str, key: &str) -> Self {
+    /// The [`StoreErrorKind::NotFound`] error for an object, with the message every store
+    /// uses.
+    ///
+    /// ```
+    /// let e = thumbing_storage::StoreError::not_found("assets", "avatars/me.jpg");
+    /// assert_eq!(e.to_string(), "s3://assets/avatars/me.jpg does not exist");
+    /// ```
+    pub fn not_found(bucket: &str, key: &str) -> Self {
         StoreError::new(StoreErrorKind::NotFound, format!("{} does not exist", display_location(bucket, key)))
     }
 
-    pub(crate) fn too_large(bucket: &str, key: &str, size: u64, max: u64) -> Self {
+    /// The [`StoreErrorKind::TooLarge`] error for an object of `size` bytes over a limit of
+    /// `max` bytes.
+    ///
+    /// ```
+    /// let e = thumbing_storage::StoreError::too_large("uploads", "me.jpg", 10, 5);
+    /// assert_eq!(e.to_string(), "s3://uploads/me.jpg is 10 bytes, more than the limit of 5 bytes");
+    /// ```
+    pub fn too_large(bucket: &str, key: &str, size: u64, max: u64) -> Self {
         StoreError::new(
             StoreErrorKind::TooLarge,
             format!("{} is {size} bytes, more than the limit of {max} bytes", display_location(bucket, key)),
@@ -270,8 +292,12 @@ impl StoreError {
     }
 }
 
-/// `s3://bucket/key`, for messages.
-pub(crate) fn display_location(bucket: &str, key: &str) -> String {
+/// `s3://bucket/key`: how messages name an object, whatever the store.
+///
+/// ```
+/// assert_eq!(thumbing_storage::display_location("assets", "avatars/me.jpg"), "s3://assets/avatars/me.jpg");
+/// ```
+pub fn display_location(bucket: &str, key: &str) -> String {
     format!("s3://{bucket}/{key}")
 }
 
@@ -279,8 +305,8 @@ pub(crate) fn display_location(bucket: &str, key: &str) -> String {
 /// ones in S3 event notifications.
 ///
 /// ```
-/// assert_eq!(thumbing_lambda::storage::normalize_etag("\"abc\""), "abc");
-/// assert_eq!(thumbing_lambda::storage::normalize_etag("abc"), "abc");
+/// assert_eq!(thumbing_storage::normalize_etag("\"abc\""), "abc");
+/// assert_eq!(thumbing_storage::normalize_etag("abc"), "abc");
 /// ```
 pub fn normalize_etag(etag: &str) -> &str {
     etag.trim().trim_matches('"')

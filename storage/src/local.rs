@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::{Deserialize, Serialize};
 
-use super::{
+use crate::{
     BoxFuture, Object, ObjectMeta, PutOptions, Store, StoreError, StoreErrorKind, StoreResult, Tags, content_etag,
     display_location,
 };
@@ -30,7 +30,7 @@ const TMP_DIR: &str = ".tmp";
 /// outside the root.
 ///
 /// ```
-/// use thumbing_lambda::storage::{LocalStore, PutOptions, Store};
+/// use thumbing_storage::{LocalStore, PutOptions, Store};
 ///
 /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
 /// let dir = std::env::temp_dir().join(format!("thumbing-local-doc-{}", std::process::id()));
@@ -41,7 +41,7 @@ const TMP_DIR: &str = ".tmp";
 /// assert_eq!(meta.content_type.as_deref(), Some("image/jpeg"));
 /// assert!(store.put("assets", "../escape", vec![], PutOptions::default()).await.is_err());
 /// # std::fs::remove_dir_all(&dir).unwrap();
-/// # Ok::<(), thumbing_lambda::storage::StoreError>(())
+/// # Ok::<(), thumbing_storage::StoreError>(())
 /// # }).unwrap();
 /// ```
 #[derive(Debug, Clone)]
@@ -66,7 +66,7 @@ impl LocalStore {
     /// A store rooted at `root`. The folder is created on the first write.
     ///
     /// ```
-    /// let store = thumbing_lambda::storage::LocalStore::new("/tmp/avatars-dev");
+    /// let store = thumbing_storage::LocalStore::new("/tmp/avatars-dev");
     /// assert_eq!(store.root(), std::path::Path::new("/tmp/avatars-dev"));
     /// ```
     pub fn new(root: impl Into<PathBuf>) -> Self {
@@ -76,7 +76,7 @@ impl LocalStore {
     /// The root folder.
     ///
     /// ```
-    /// # let store = thumbing_lambda::storage::LocalStore::new("x");
+    /// # let store = thumbing_storage::LocalStore::new("x");
     /// let _ = store.root();
     /// ```
     pub fn root(&self) -> &Path {
@@ -86,11 +86,11 @@ impl LocalStore {
     /// The file that holds `bucket`/`key`, after checking both names.
     ///
     /// ```
-    /// let store = thumbing_lambda::storage::LocalStore::new("/data");
+    /// let store = thumbing_storage::LocalStore::new("/data");
     /// assert_eq!(store.path_of("uploads", "a/b.png")?, std::path::Path::new("/data/uploads/a/b.png"));
     /// assert!(store.path_of("uploads", "a/../../etc/passwd").is_err());
     /// assert!(store.path_of(".meta", "x").is_err());
-    /// # Ok::<(), thumbing_lambda::storage::StoreError>(())
+    /// # Ok::<(), thumbing_storage::StoreError>(())
     /// ```
     pub fn path_of(&self, bucket: &str, key: &str) -> StoreResult<PathBuf> {
         check_bucket(bucket)?;

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard};
 
-use super::{
+use crate::{
     BoxFuture, Object, ObjectMeta, PutOptions, Store, StoreError, StoreResult, Tags, content_etag, display_location,
 };
 
@@ -38,7 +38,7 @@ impl StoredObject {
 /// trait's async methods it has synchronous helpers to seed and inspect it in tests.
 ///
 /// ```
-/// use thumbing_lambda::storage::MemoryStore;
+/// use thumbing_storage::MemoryStore;
 /// let store = MemoryStore::new();
 /// store.insert("uploads", "me.png", b"not really a png".to_vec());
 /// assert_eq!(store.keys("uploads"), ["me.png"]);
@@ -53,7 +53,7 @@ impl MemoryStore {
     /// An empty store.
     ///
     /// ```
-    /// assert!(thumbing_lambda::storage::MemoryStore::new().keys("any").is_empty());
+    /// assert!(thumbing_storage::MemoryStore::new().keys("any").is_empty());
     /// ```
     pub fn new() -> Self {
         MemoryStore::default()
@@ -62,7 +62,7 @@ impl MemoryStore {
     /// Stores `data` at `bucket`/`key` with no headers, replacing what was there.
     ///
     /// ```
-    /// let store = thumbing_lambda::storage::MemoryStore::new();
+    /// let store = thumbing_storage::MemoryStore::new();
     /// store.insert("b", "k", vec![1, 2, 3]);
     /// assert_eq!(store.object("b", "k").unwrap().data, [1, 2, 3]);
     /// ```
@@ -73,7 +73,7 @@ impl MemoryStore {
     /// A copy of the object at `bucket`/`key`, if any.
     ///
     /// ```
-    /// assert!(thumbing_lambda::storage::MemoryStore::new().object("b", "k").is_none());
+    /// assert!(thumbing_storage::MemoryStore::new().object("b", "k").is_none());
     /// ```
     pub fn object(&self, bucket: &str, key: &str) -> Option<StoredObject> {
         self.lock().get(&(bucket.to_owned(), key.to_owned())).cloned()
@@ -82,7 +82,7 @@ impl MemoryStore {
     /// The keys in `bucket`, sorted.
     ///
     /// ```
-    /// let store = thumbing_lambda::storage::MemoryStore::new();
+    /// let store = thumbing_storage::MemoryStore::new();
     /// store.insert("b", "z", vec![]);
     /// store.insert("b", "a", vec![]);
     /// assert_eq!(store.keys("b"), ["a", "z"]);
@@ -176,7 +176,7 @@ impl Store for MemoryStore {
         Box::pin(async move {
             if tags.len() > 10 {
                 return Err(StoreError::new(
-                    super::StoreErrorKind::Invalid,
+                    crate::StoreErrorKind::Invalid,
                     format!("{} would get {} tags; at most 10 are allowed", display_location(bucket, key), tags.len()),
                 ));
             }

@@ -1,4 +1,20 @@
 //! The [`Store`] for Amazon S3 and S3-compatible servers, on the official AWS SDK for Rust.
+//!
+//! Build time, package size and cold start of the AWS Lambda function decided the client:
+//!
+//! - **`aws-sdk-s3`**, the official SDK, with `default-features = false` and only
+//!   `rt-tokio` + `behavior-version-latest`. It has every operation the avatar services
+//!   need, including `PutObjectTagging` for rejected uploads, which `object_store` lacks (it
+//!   can only tag an object while writing it).
+//! - Its HTTP client is `aws-smithy-http-client` with **`rustls-ring`**: the SDK's default
+//!   TLS provider, `aws-lc-rs`, compiles a large C library (slow on 2-core CI, and needs a
+//!   C cross-compiler for arm64), where `ring` is small and cross-compiles with `zig`.
+//! - **No `aws-config`.** It pulls in three more generated SDK clients (STS, SSO, SSO-OIDC)
+//!   to support profiles, SSO and instance roles. A Lambda function gets its role's
+//!   credentials and region as environment variables, which [`S3Store::from_env`] reads
+//!   directly — which also skips the credential-chain probing at cold start. Programs that
+//!   need the full chain build a client with `aws-config` themselves and pass it to
+//!   [`S3Store::new`].
 
 use std::collections::HashMap;
 use std::fmt;
@@ -12,7 +28,7 @@ use aws_sdk_s3::types::{Tag, Tagging};
 use aws_smithy_http_client::tls;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
-use super::{
+use crate::{
     BoxFuture, Object, ObjectMeta, PutOptions, Store, StoreError, StoreErrorKind, StoreResult, Tags, display_location,
     normalize_etag,
 };
@@ -26,14 +42,14 @@ use super::{
 /// an [`aws_sdk_s3::Client`] with the `aws-config` crate and hand it to [`S3Store::new`].
 ///
 /// ```
-/// use thumbing_lambda::storage::S3Store;
+/// use thumbing_storage::S3Store;
 /// let store = S3Store::builder()
 ///     .region("eu-west-1")
 ///     .credentials("AKIDEXAMPLE", "secret", None)
 ///     .endpoint_url("http://127.0.0.1:9000")
 ///     .build()?;
 /// let _client: &aws_sdk_s3::Client = store.client();
-/// # Ok::<(), thumbing_lambda::storage::StoreError>(())
+/// # Ok::<(), thumbing_storage::StoreError>(())
 /// ```
 #[derive(Clone)]
 pub struct S3Store {
@@ -55,7 +71,7 @@ impl S3Store {
     ///     .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
     ///     .region(aws_sdk_s3::config::Region::new("us-east-1"))
     ///     .build();
-    /// let store = thumbing_lambda::storage::S3Store::new(aws_sdk_s3::Client::from_conf(config));
+    /// let store = thumbing_storage::S3Store::new(aws_sdk_s3::Client::from_conf(config));
     /// # let _ = store;
     /// ```
     pub fn new(client: Client) -> Self {
@@ -65,7 +81,7 @@ impl S3Store {
     /// A builder starting empty; see [`S3StoreBuilder`].
     ///
     /// ```
-    /// assert!(thumbing_lambda::storage::S3Store::builder().build().is_err()); // no region
+    /// assert!(thumbing_storage::S3Store::builder().build().is_err()); // no region
     /// ```
     pub fn builder() -> S3StoreBuilder {
         S3StoreBuilder::default()
@@ -74,8 +90,8 @@ impl S3Store {
     /// A store configured from the process environment; see [`S3StoreBuilder::from_env`].
     ///
     /// ```no_run
-    /// let store = thumbing_lambda::storage::S3Store::from_env()?;
-    /// # Ok::<(), thumbing_lambda::storage::StoreError>(())
+    /// let store = thumbing_storage::S3Store::from_env()?;
+    /// # Ok::<(), thumbing_storage::StoreError>(())
     /// ```
     pub fn from_env() -> StoreResult<Self> {
         S3StoreBuilder::from_env().build()
@@ -84,10 +100,10 @@ impl S3Store {
     /// The SDK client, for operations the [`Store`] trait does not cover.
     ///
     /// ```
-    /// # let store = thumbing_lambda::storage::S3Store::builder().region("us-east-1").credentials("a", "b", None).build()?;
+    /// # let store = thumbing_storage::S3Store::builder().region("us-east-1").credentials("a", "b", None).build()?;
     /// let request = store.client().list_buckets();
     /// # let _ = request;
-    /// # Ok::<(), thumbing_lambda::storage::StoreError>(())
+    /// # Ok::<(), thumbing_storage::StoreError>(())
     /// ```
     pub fn client(&self) -> &Client {
         &self.client
@@ -97,7 +113,7 @@ impl S3Store {
 /// Settings for an [`S3Store`]: region, static credentials, endpoint, addressing style.
 ///
 /// ```
-/// let builder = thumbing_lambda::storage::S3StoreBuilder::from_lookup(|name| match name {
+/// let builder = thumbing_storage::S3StoreBuilder::from_lookup(|name| match name {
 ///     "AWS_REGION" => Some("us-east-1".to_owned()),
 ///     "AWS_ACCESS_KEY_ID" => Some("AKID".to_owned()),
 ///     "AWS_SECRET_ACCESS_KEY" => Some("secret".to_owned()),
@@ -132,7 +148,7 @@ impl S3StoreBuilder {
     /// endpoint is set, which is what S3-compatible servers expect).
     ///
     /// ```
-    /// let builder = thumbing_lambda::storage::S3StoreBuilder::from_env();
+    /// let builder = thumbing_storage::S3StoreBuilder::from_env();
     /// # let _ = builder;
     /// ```
     pub fn from_env() -> Self {
@@ -143,7 +159,7 @@ impl S3StoreBuilder {
     /// `lookup` instead of the process environment.
     ///
     /// ```
-    /// let b = thumbing_lambda::storage::S3StoreBuilder::from_lookup(|_| None);
+    /// let b = thumbing_storage::S3StoreBuilder::from_lookup(|_| None);
     /// assert!(b.build().unwrap_err().to_string().contains("AWS_REGION"));
     /// ```
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Self {
@@ -163,7 +179,7 @@ impl S3StoreBuilder {
     /// The AWS region, e.g. `us-east-1`. Required.
     ///
     /// ```
-    /// let b = thumbing_lambda::storage::S3Store::builder().region("us-east-1");
+    /// let b = thumbing_storage::S3Store::builder().region("us-east-1");
     /// # let _ = b;
     /// ```
     pub fn region(mut self, region: impl Into<String>) -> Self {
@@ -175,7 +191,7 @@ impl S3StoreBuilder {
     /// temporary (role) credentials come with. Required.
     ///
     /// ```
-    /// let b = thumbing_lambda::storage::S3Store::builder().credentials("AKID", "secret", Some("token".into()));
+    /// let b = thumbing_storage::S3Store::builder().credentials("AKID", "secret", Some("token".into()));
     /// # let _ = b;
     /// ```
     pub fn credentials(
@@ -191,7 +207,7 @@ impl S3StoreBuilder {
     /// A custom endpoint, e.g. `http://127.0.0.1:9000` for a local S3-compatible server.
     ///
     /// ```
-    /// let b = thumbing_lambda::storage::S3Store::builder().endpoint_url("http://127.0.0.1:9000");
+    /// let b = thumbing_storage::S3Store::builder().endpoint_url("http://127.0.0.1:9000");
     /// # let _ = b;
     /// ```
     pub fn endpoint_url(mut self, url: impl Into<String>) -> Self {
@@ -204,7 +220,7 @@ impl S3StoreBuilder {
     /// set.
     ///
     /// ```
-    /// let b = thumbing_lambda::storage::S3Store::builder().force_path_style(true);
+    /// let b = thumbing_storage::S3Store::builder().force_path_style(true);
     /// # let _ = b;
     /// ```
     pub fn force_path_style(mut self, on: bool) -> Self {
@@ -216,7 +232,7 @@ impl S3StoreBuilder {
     /// the system's root certificates), with the SDK's standard retries.
     ///
     /// ```
-    /// let err = thumbing_lambda::storage::S3Store::builder().region("us-east-1").build().unwrap_err();
+    /// let err = thumbing_storage::S3Store::builder().region("us-east-1").build().unwrap_err();
     /// assert!(err.to_string().contains("AWS_ACCESS_KEY_ID"));
     /// ```
     pub fn build(self) -> StoreResult<S3Store> {
