@@ -22,7 +22,10 @@
 //! - [`auth`]: access-token verification (RS256, JWKS by `kid`, issuer, `token_use`,
 //!   `client_id`, expiry) and the development issuer.
 //! - [`db`]: the `users` table and its migrations.
-//! - [`config`], [`app`]: settings and the HTTP service (API in `API.md`).
+//! - [`config`]: the settings, from the environment.
+//! - [`app`]: the HTTP service (API in `API.md`), one module per concern: start-up, router,
+//!   auth extractor, profiles, development sign-in, uploads, the local S3 stand-in,
+//!   background processing, avatars and static files. Start reading there.
 //! - [`upload_url`]: the API Gateway Lambda handler that hands out upload forms (the
 //!   binary `avatar-upload-url`, feature `lambda`).
 #![deny(missing_docs)]

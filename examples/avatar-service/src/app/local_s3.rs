@@ -1,0 +1,92 @@
+//! The local stand-in for S3 when uploads go to a folder: `POST /uploads` takes the same
+//! presigned form as S3, applies the same checks, stores the file and starts processing
+//! (where S3 would send an event notification).
+
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use axum::extract::multipart::{MultipartError, MultipartRejection};
+use axum::extract::{Multipart, State};
+use axum::http::StatusCode;
+use thumbing_storage::PutOptions;
+use tracing::info;
+
+use super::processing::start_processing;
+use super::{ApiError, AppState};
+use crate::presign;
+
+/// The local stand-in for an S3 presigned POST: the same form, the same checks.
+pub(super) async fn local_upload(
+    State(state): State<Arc<AppState>>,
+    form: Result<Multipart, MultipartRejection>,
+) -> Result<StatusCode, ApiError> {
+    let mut form =
+        form.map_err(|e| ApiError::bad_request(format!("expected a multipart/form-data body: {}", e.body_text())))?;
+    let multipart_error = |e: MultipartError| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", "the upload is larger than allowed")
+        } else {
+            ApiError::bad_request(format!("invalid multipart form: {}", e.body_text()))
+        }
+    };
+    let mut fields: Vec<(String, String)> = Vec::new();
+    let mut file = loop {
+        let Some(field) = form.next_field().await.map_err(multipart_error)? else {
+            return Err(ApiError::bad_request("the form has no file field"));
+        };
+        let name = field.name().unwrap_or_default().to_owned();
+        if name == "file" {
+            break field;
+        }
+        if fields.len() >= 32 {
+            return Err(ApiError::bad_request("too many form fields"));
+        }
+        let value = field.text().await.map_err(multipart_error)?;
+        if value.len() > 16 * 1024 {
+            return Err(ApiError::bad_request(format!("the form field {name} is too long")));
+        }
+        fields.push((name, value));
+    };
+    let verified =
+        presign::verify_post(&state.upload_credentials, &state.config.uploads_bucket, &fields, SystemTime::now())
+            .map_err(|e| ApiError::forbidden(e.to_string()))?;
+    // Defence in depth: the policy was signed by this service for `<sub>.<ext>`.
+    let Some((sub, _)) = verified.key.split_once('.') else {
+        return Err(ApiError::forbidden("the key is not an avatar upload key"));
+    };
+    if verified.key.contains('/') || !sub.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+        return Err(ApiError::forbidden("the key is not an avatar upload key"));
+    }
+    if !verified.content_type.starts_with("image/") {
+        return Err(ApiError::forbidden("only images may be uploaded"));
+    }
+
+    let mut data = Vec::new();
+    while let Some(chunk) = file.chunk().await.map_err(multipart_error)? {
+        if (data.len() + chunk.len()) as u64 > verified.max_bytes {
+            return Err(ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                format!("the upload is larger than {} bytes", verified.max_bytes),
+            ));
+        }
+        data.extend_from_slice(&chunk);
+    }
+    if (data.len() as u64) < verified.min_bytes {
+        return Err(ApiError::bad_request(format!("the upload is smaller than {} bytes", verified.min_bytes)));
+    }
+    drop(file);
+    state
+        .store
+        .put(
+            &state.config.uploads_bucket,
+            &verified.key,
+            data,
+            PutOptions::default().content_type(verified.content_type.clone()),
+        )
+        .await
+        .map_err(|e| ApiError::internal("storing the upload", e))?;
+    info!(key = verified.key, "upload stored");
+    start_processing(state.clone(), sub.to_owned(), verified.key.clone());
+    Ok(StatusCode::NO_CONTENT)
+}

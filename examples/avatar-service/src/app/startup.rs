@@ -1,0 +1,198 @@
+//! Start-up: binding the address, opening and migrating the database, choosing the store,
+//! the upload-signing credentials and the token verifier; then serving until shut down.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use thumbing_storage::{LocalStore, S3Store, Store};
+use tokio::net::TcpListener;
+use tracing::{info, warn};
+
+use super::AppState;
+use super::processing::Tracker;
+use super::router::router;
+use crate::auth::{DevIssuer, SigningKey, Verifier};
+use crate::config::{IssuerConfig, ServiceConfig, StorageConfig};
+use crate::db::{Db, DbError};
+use crate::presign::Credentials;
+
+/// Why the service could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// The data directory or a key in it could not be created.
+    #[error("data directory {path}: {message}")]
+    DataDir {
+        /// The path.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+    /// The database could not be opened or migrated.
+    #[error(transparent)]
+    Db(#[from] DbError),
+    /// The S3 client could not be built.
+    #[error("storage: {0}")]
+    Storage(String),
+}
+
+/// A bound, ready-to-run service.
+pub struct Service {
+    listener: TcpListener,
+    addr: SocketAddr,
+    state: Arc<AppState>,
+}
+
+impl std::fmt::Debug for Service {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Service").field("addr", &self.addr).field("public_url", &self.state.public_url).finish()
+    }
+}
+
+impl Service {
+    /// Binds the address, opens and migrates the database, prepares storage and the token
+    /// verifier.
+    pub async fn bind(config: ServiceConfig) -> Result<Service, StartError> {
+        let listener =
+            TcpListener::bind(config.bind).await.map_err(|source| StartError::Bind { addr: config.bind, source })?;
+        let addr = listener.local_addr().map_err(|source| StartError::Bind { addr: config.bind, source })?;
+        let public_url = config.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
+        let data_dir = config.data_dir.clone();
+        let dir_error = |message: String| StartError::DataDir { path: data_dir.clone(), message };
+        std::fs::create_dir_all(&config.data_dir).map_err(|e| dir_error(e.to_string()))?;
+
+        let db = Db::connect(&config.database_url()).await?;
+        let applied = db.migrate().await?;
+        if !applied.is_empty() {
+            info!(?applied, "database migrations applied");
+        }
+
+        let (store, upload_credentials, upload_region): (Arc<dyn Store>, Credentials, String) = match &config.storage {
+            StorageConfig::Local => {
+                let secret =
+                    load_or_create_secret(&config.data_dir.join("upload-signing-secret")).map_err(dir_error)?;
+                (
+                    Arc::new(LocalStore::new(config.data_dir.join("storage"))),
+                    Credentials::new("thumbing-local", secret, None),
+                    "local".to_owned(),
+                )
+            }
+            StorageConfig::S3 { endpoint, region, credentials } => {
+                let mut builder = S3Store::builder().region(region.clone()).credentials(
+                    credentials.access_key_id.clone(),
+                    credentials.secret_access_key.clone(),
+                    credentials.session_token.clone(),
+                );
+                if let Some(endpoint) = endpoint {
+                    builder = builder.endpoint_url(endpoint.clone());
+                }
+                let store = builder.build().map_err(|e| StartError::Storage(e.to_string()))?;
+                (Arc::new(store), credentials.clone(), region.clone())
+            }
+        };
+
+        let (verifier, dev) = match &config.issuer {
+            IssuerConfig::Dev => {
+                let key = SigningKey::load_or_generate(&config.data_dir.join("dev-issuer-key.der"))
+                    .map_err(|e| dir_error(e.to_string()))?;
+                let dev = DevIssuer::new(format!("{public_url}/dev"), key);
+                (dev.verifier(config.jwt_leeway), Some(dev))
+            }
+            IssuerConfig::Cognito { issuer, client_id } => (
+                Verifier::remote(
+                    issuer,
+                    client_id,
+                    format!("{issuer}/.well-known/jwks.json"),
+                    config.jwt_leeway,
+                    config.jwks_min_refresh,
+                ),
+                None,
+            ),
+            IssuerConfig::Oidc { issuer, client_id, jwks_url } => {
+                (Verifier::remote(issuer, client_id, jwks_url, config.jwt_leeway, config.jwks_min_refresh), None)
+            }
+        };
+
+        let state = Arc::new(AppState {
+            config,
+            public_url,
+            store,
+            db,
+            verifier,
+            dev,
+            upload_credentials,
+            upload_region,
+            processing: Tracker::default(),
+        });
+        Ok(Service { listener, addr, state })
+    }
+
+    /// The address the service listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The URL browsers use.
+    pub fn public_url(&self) -> &str {
+        &self.state.public_url
+    }
+
+    /// Serves until `shutdown` completes.
+    pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+        let state = self.state.clone();
+        if !state.config.wasm_pkg_dir.join("thumbing_wasm_bg.wasm").is_file() {
+            warn!(
+                dir = %state.config.wasm_pkg_dir.display(),
+                "the WebAssembly package is not built: the page works without the avatar preview; build it with `bash bindings-wasm/build.sh`"
+            );
+        }
+        info!(
+            url = %state.public_url,
+            issuer = state.verifier.issuer(),
+            storage = if matches!(state.config.storage, StorageConfig::Local) { "local" } else { "s3" },
+            "avatar service listening"
+        );
+        let app = router(state.clone());
+        let result = axum::serve(self.listener, app).with_graceful_shutdown(shutdown).await;
+        state.db.close().await;
+        result
+    }
+}
+
+/// A random secret stored in `path` (created with mode 0600 on first use).
+fn load_or_create_secret(path: &Path) -> Result<String, String> {
+    if let Ok(text) = std::fs::read_to_string(path) {
+        let text = text.trim().to_owned();
+        if text.len() >= 32 {
+            return Ok(text);
+        }
+    }
+    let mut bytes = [0u8; 32];
+    getrandom::getrandom(&mut bytes).map_err(|e| format!("random secret: {e}"))?;
+    let secret = hex::encode(bytes);
+    #[cfg(unix)]
+    {
+        use std::io::Write as _;
+        use std::os::unix::fs::OpenOptionsExt as _;
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(path)
+            .map_err(|e| format!("writing {}: {e}", path.display()))?;
+        file.write_all(secret.as_bytes()).map_err(|e| format!("writing {}: {e}", path.display()))?;
+    }
+    #[cfg(not(unix))]
+    std::fs::write(path, &secret).map_err(|e| format!("writing {}: {e}", path.display()))?;
+    Ok(secret)
+}
