@@ -125,6 +125,38 @@ pub struct ConfigError {
     pub problems: Vec<String>,
 }
 
+/// The environment being read, and the problems found so far.
+struct Env<'a> {
+    lookup: &'a dyn Fn(&str) -> Option<String>,
+    problems: Vec<String>,
+}
+
+impl Env<'_> {
+    /// A variable's value, trimmed; `None` when unset or blank.
+    fn get(&self, name: &str) -> Option<String> {
+        (self.lookup)(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+    }
+
+    /// `AWS_REGION`, or else `AWS_DEFAULT_REGION`.
+    fn region(&self) -> Option<String> {
+        self.get("AWS_REGION").or_else(|| self.get("AWS_DEFAULT_REGION"))
+    }
+
+    fn problem(&mut self, message: String) {
+        self.problems.push(message);
+    }
+
+    /// Sets `target` from a whole number in `min..=max`, when the variable is set.
+    fn number(&mut self, name: &str, min: u64, max: u64, target: &mut u64) {
+        if let Some(v) = self.get(name) {
+            match v.parse::<u64>() {
+                Ok(n) if (min..=max).contains(&n) => *target = n,
+                _ => self.problem(format!("{name}={v:?} must be a whole number from {min} to {max}")),
+            }
+        }
+    }
+}
+
 /// The repository root as seen at compile time (for the default web and package folders).
 fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -162,158 +194,178 @@ impl ServiceConfig {
         data_dir: impl Into<PathBuf>,
         lookup: impl Fn(&str) -> Option<String>,
     ) -> Result<Self, ConfigError> {
-        let get = |name: &str| lookup(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let mut env = Env { lookup: &lookup, problems: Vec::new() };
         let mut c = ServiceConfig::local(bind, data_dir);
-        let mut problems = Vec::new();
+        c.read_urls(&mut env);
+        c.read_buckets_and_database(&mut env);
+        c.read_storage(&mut env);
+        c.read_issuer(&mut env);
+        c.read_limits(&mut env);
+        c.read_extensions(&mut env);
+        c.read_handler(&mut env);
+        if env.problems.is_empty() { Ok(c) } else { Err(ConfigError { problems: env.problems }) }
+    }
 
-        if let Some(url) = get("PUBLIC_URL") {
+    /// `PUBLIC_URL` and `ALLOWED_ORIGINS`.
+    fn read_urls(&mut self, env: &mut Env<'_>) {
+        if let Some(url) = env.get("PUBLIC_URL") {
             if url.starts_with("http://") || url.starts_with("https://") {
-                c.public_url = Some(url.trim_end_matches('/').to_owned());
+                self.public_url = Some(url.trim_end_matches('/').to_owned());
             } else {
-                problems.push(format!("PUBLIC_URL={url:?} must start with http:// or https://"));
+                env.problem(format!("PUBLIC_URL={url:?} must start with http:// or https://"));
             }
         }
-        if let Some(list) = get("ALLOWED_ORIGINS") {
-            c.allowed_origins =
+        if let Some(list) = env.get("ALLOWED_ORIGINS") {
+            self.allowed_origins =
                 list.split(',').map(|o| o.trim().trim_end_matches('/').to_owned()).filter(|o| !o.is_empty()).collect();
-            for origin in &c.allowed_origins {
+            for origin in &self.allowed_origins {
                 if origin == "*" {
-                    problems.push("ALLOWED_ORIGINS must list origins; \"*\" is not allowed".into());
+                    env.problem("ALLOWED_ORIGINS must list origins; \"*\" is not allowed".into());
                 } else if !(origin.starts_with("http://") || origin.starts_with("https://"))
                     || origin.split('/').nth(3).is_some()
                     || origin.split('/').nth(2).is_none_or(str::is_empty)
                 {
-                    problems.push(format!("ALLOWED_ORIGINS: {origin:?} is not an origin like https://example.com"));
+                    env.problem(format!("ALLOWED_ORIGINS: {origin:?} is not an origin like https://example.com"));
                 }
             }
         }
-        if let Some(b) = get("UPLOADS_BUCKET") {
-            c.uploads_bucket = b;
+    }
+
+    /// `UPLOADS_BUCKET`, `ASSETS_BUCKET` and `DATABASE_URL`.
+    fn read_buckets_and_database(&mut self, env: &mut Env<'_>) {
+        if let Some(b) = env.get("UPLOADS_BUCKET") {
+            self.uploads_bucket = b;
         }
-        if let Some(b) = get("ASSETS_BUCKET") {
-            c.assets_bucket = b;
+        if let Some(b) = env.get("ASSETS_BUCKET") {
+            self.assets_bucket = b;
         }
-        if c.uploads_bucket == c.assets_bucket {
-            problems.push("UPLOADS_BUCKET and ASSETS_BUCKET must differ".into());
+        if self.uploads_bucket == self.assets_bucket {
+            env.problem("UPLOADS_BUCKET and ASSETS_BUCKET must differ".into());
         }
-        c.database_url = get("DATABASE_URL");
-        if let Some(url) = &c.database_url
+        self.database_url = env.get("DATABASE_URL");
+        if let Some(url) = &self.database_url
             && !(url.starts_with("sqlite:") || url.starts_with("postgres://") || url.starts_with("postgresql://"))
         {
-            problems.push("DATABASE_URL must start with sqlite:, postgres:// or postgresql://".into());
+            env.problem("DATABASE_URL must start with sqlite:, postgres:// or postgresql://".into());
         }
+    }
 
-        let region = get("AWS_REGION").or_else(|| get("AWS_DEFAULT_REGION"));
-        let endpoint = get("S3_ENDPOINT");
-        let storage = get("STORAGE").unwrap_or_else(|| if endpoint.is_some() { "s3".into() } else { "local".into() });
+    /// `STORAGE`, `S3_ENDPOINT` and the AWS credentials and region that sign upload forms.
+    fn read_storage(&mut self, env: &mut Env<'_>) {
+        let endpoint = env.get("S3_ENDPOINT");
+        let storage =
+            env.get("STORAGE").unwrap_or_else(|| if endpoint.is_some() { "s3".into() } else { "local".into() });
         match storage.as_str() {
             "local" => {}
             "s3" => {
-                let id = get("AWS_ACCESS_KEY_ID");
-                let secret = get("AWS_SECRET_ACCESS_KEY");
+                let id = env.get("AWS_ACCESS_KEY_ID");
+                let secret = env.get("AWS_SECRET_ACCESS_KEY");
                 if id.is_none() || secret.is_none() {
-                    problems.push(
+                    env.problem(
                         "STORAGE=s3 needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (they sign the upload forms)"
                             .into(),
                     );
                 }
+                let region = env.region();
                 if region.is_none() {
-                    problems.push("STORAGE=s3 needs AWS_REGION".into());
+                    env.problem("STORAGE=s3 needs AWS_REGION".into());
                 }
-                c.storage = StorageConfig::S3 {
+                self.storage = StorageConfig::S3 {
                     endpoint: endpoint.map(|e| e.trim_end_matches('/').to_owned()),
-                    region: region.clone().unwrap_or_default(),
+                    region: region.unwrap_or_default(),
                     credentials: Credentials::new(
                         id.unwrap_or_default(),
                         secret.unwrap_or_default(),
-                        get("AWS_SESSION_TOKEN"),
+                        env.get("AWS_SESSION_TOKEN"),
                     ),
                 };
             }
-            other => problems.push(format!("STORAGE={other:?} must be local or s3")),
+            other => env.problem(format!("STORAGE={other:?} must be local or s3")),
         }
+    }
 
-        let client_id = get("CLIENT_ID");
-        match (get("USER_POOL_ID"), get("OIDC_ISSUER")) {
-            (Some(_), Some(_)) => problems.push("set USER_POOL_ID or OIDC_ISSUER, not both".into()),
+    /// `USER_POOL_ID` or `OIDC_ISSUER` (with `CLIENT_ID` and `JWKS_URL`); neither means the
+    /// development issuer.
+    fn read_issuer(&mut self, env: &mut Env<'_>) {
+        let client_id = env.get("CLIENT_ID");
+        match (env.get("USER_POOL_ID"), env.get("OIDC_ISSUER")) {
+            (Some(_), Some(_)) => env.problem("set USER_POOL_ID or OIDC_ISSUER, not both".into()),
             (Some(pool), None) => {
                 let pool_region = pool.split_once('_').map(|(r, _)| r.to_owned());
-                let region = region.clone().or(pool_region);
-                match (region, &client_id) {
+                match (env.region().or(pool_region), client_id) {
                     (Some(region), Some(client_id)) => {
-                        c.issuer = IssuerConfig::Cognito {
+                        self.issuer = IssuerConfig::Cognito {
                             issuer: format!("https://cognito-idp.{region}.amazonaws.com/{pool}"),
-                            client_id: client_id.clone(),
+                            client_id,
                         }
                     }
-                    (None, _) => problems.push("USER_POOL_ID needs AWS_REGION".into()),
+                    (None, _) => env.problem("USER_POOL_ID needs AWS_REGION".into()),
                     (_, None) => {
-                        problems.push("USER_POOL_ID needs CLIENT_ID (the app client tokens must be issued to)".into())
+                        env.problem("USER_POOL_ID needs CLIENT_ID (the app client tokens must be issued to)".into())
                     }
                 }
             }
             (None, Some(issuer)) => {
                 let issuer = issuer.trim_end_matches('/').to_owned();
                 if !(issuer.starts_with("https://") || issuer.starts_with("http://")) {
-                    problems.push(format!("OIDC_ISSUER={issuer:?} must be an http(s) URL"));
+                    env.problem(format!("OIDC_ISSUER={issuer:?} must be an http(s) URL"));
                 }
-                match &client_id {
+                match client_id {
                     Some(client_id) => {
-                        let jwks_url = get("JWKS_URL").unwrap_or_else(|| format!("{issuer}/.well-known/jwks.json"));
-                        c.issuer = IssuerConfig::Oidc { issuer, client_id: client_id.clone(), jwks_url };
+                        let jwks_url = env.get("JWKS_URL").unwrap_or_else(|| format!("{issuer}/.well-known/jwks.json"));
+                        self.issuer = IssuerConfig::Oidc { issuer, client_id, jwks_url };
                     }
-                    None => {
-                        problems.push("OIDC_ISSUER needs CLIENT_ID (the app client tokens must be issued to)".into())
-                    }
+                    None => env.problem("OIDC_ISSUER needs CLIENT_ID (the app client tokens must be issued to)".into()),
                 }
             }
             (None, None) => {
                 if client_id.is_some() {
-                    problems.push("CLIENT_ID is set but neither USER_POOL_ID nor OIDC_ISSUER is".into());
+                    env.problem("CLIENT_ID is set but neither USER_POOL_ID nor OIDC_ISSUER is".into());
                 }
             }
         }
+    }
 
-        let mut number = |name: &str, min: u64, max: u64, target: &mut u64| {
-            if let Some(v) = get(name) {
-                match v.parse::<u64>() {
-                    Ok(n) if (min..=max).contains(&n) => *target = n,
-                    _ => problems.push(format!("{name}={v:?} must be a whole number from {min} to {max}")),
-                }
-            }
-        };
-        number("JWT_LEEWAY_SECONDS", 0, 300, &mut c.jwt_leeway);
-        let mut refresh = c.jwks_min_refresh.as_secs();
-        number("JWKS_MIN_REFRESH_SECONDS", 0, 86_400, &mut refresh);
-        c.jwks_min_refresh = Duration::from_secs(refresh);
-        number("MAX_UPLOAD_BYTES", 1, 5 * 1024 * 1024 * 1024, &mut c.max_upload_bytes);
-        let mut ttl = c.upload_url_ttl.as_secs();
-        number("UPLOAD_URL_TTL_SECONDS", 60, 3600, &mut ttl);
-        c.upload_url_ttl = Duration::from_secs(ttl);
+    /// The numbers: token leeway, JWKS refresh, upload size and form validity.
+    fn read_limits(&mut self, env: &mut Env<'_>) {
+        env.number("JWT_LEEWAY_SECONDS", 0, 300, &mut self.jwt_leeway);
+        let mut refresh = self.jwks_min_refresh.as_secs();
+        env.number("JWKS_MIN_REFRESH_SECONDS", 0, 86_400, &mut refresh);
+        self.jwks_min_refresh = Duration::from_secs(refresh);
+        env.number("MAX_UPLOAD_BYTES", 1, 5 * 1024 * 1024 * 1024, &mut self.max_upload_bytes);
+        let mut ttl = self.upload_url_ttl.as_secs();
+        env.number("UPLOAD_URL_TTL_SECONDS", 60, 3600, &mut ttl);
+        self.upload_url_ttl = Duration::from_secs(ttl);
+    }
 
-        if let Some(list) = get("ALLOWED_EXTENSIONS") {
-            c.allowed_extensions.clear();
-            for ext in list.split(',').map(str::trim).filter(|e| !e.is_empty()) {
-                match IMAGE_EXTENSIONS.iter().find(|known| known.eq_ignore_ascii_case(ext)) {
-                    Some(known) => c.allowed_extensions.push(known),
-                    None => problems
-                        .push(format!("ALLOWED_EXTENSIONS: {ext:?} is not one of {}", IMAGE_EXTENSIONS.join(", "))),
+    /// `ALLOWED_EXTENSIONS`, each one of [`IMAGE_EXTENSIONS`].
+    fn read_extensions(&mut self, env: &mut Env<'_>) {
+        let Some(list) = env.get("ALLOWED_EXTENSIONS") else { return };
+        self.allowed_extensions.clear();
+        for ext in list.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+            match IMAGE_EXTENSIONS.iter().find(|known| known.eq_ignore_ascii_case(ext)) {
+                Some(known) => self.allowed_extensions.push(known),
+                None => {
+                    env.problem(format!("ALLOWED_EXTENSIONS: {ext:?} is not one of {}", IMAGE_EXTENSIONS.join(", ")))
                 }
-            }
-            if c.allowed_extensions.is_empty() {
-                problems.push("ALLOWED_EXTENSIONS is empty".into());
             }
         }
+        if self.allowed_extensions.is_empty() {
+            env.problem("ALLOWED_EXTENSIONS is empty".into());
+        }
+    }
 
-        let assets = c.assets_bucket.clone();
+    /// The Lambda handler's settings, read as the Lambda reads them, writing to the assets
+    /// bucket.
+    fn read_handler(&mut self, env: &mut Env<'_>) {
+        let assets = self.assets_bucket.clone();
+        let lookup = env.lookup;
         match thumbing_lambda::handler::Config::from_lookup(|name| {
             if name == "DEST_BUCKET_NAME" { Some(assets.clone()) } else { lookup(name) }
         }) {
-            Ok(handler) => c.handler = handler,
-            Err(e) => problems.extend(e.problems().iter().cloned()),
+            Ok(handler) => self.handler = handler,
+            Err(e) => env.problems.extend(e.problems().iter().cloned()),
         }
-
-        if problems.is_empty() { Ok(c) } else { Err(ConfigError { problems }) }
     }
 
     /// The database URL to use.

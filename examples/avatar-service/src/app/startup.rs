@@ -66,9 +66,8 @@ impl Service {
             TcpListener::bind(config.bind).await.map_err(|source| StartError::Bind { addr: config.bind, source })?;
         let addr = listener.local_addr().map_err(|source| StartError::Bind { addr: config.bind, source })?;
         let public_url = config.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
-        let data_dir = config.data_dir.clone();
-        let dir_error = |message: String| StartError::DataDir { path: data_dir.clone(), message };
-        std::fs::create_dir_all(&config.data_dir).map_err(|e| dir_error(e.to_string()))?;
+        std::fs::create_dir_all(&config.data_dir)
+            .map_err(|e| StartError::DataDir { path: config.data_dir.clone(), message: e.to_string() })?;
 
         let db = Db::connect(&config.database_url()).await?;
         let applied = db.migrate().await?;
@@ -76,51 +75,8 @@ impl Service {
             info!(?applied, "database migrations applied");
         }
 
-        let (store, upload_credentials, upload_region): (Arc<dyn Store>, Credentials, String) = match &config.storage {
-            StorageConfig::Local => {
-                let secret =
-                    load_or_create_secret(&config.data_dir.join("upload-signing-secret")).map_err(dir_error)?;
-                (
-                    Arc::new(LocalStore::new(config.data_dir.join("storage"))),
-                    Credentials::new("thumbing-local", secret, None),
-                    "local".to_owned(),
-                )
-            }
-            StorageConfig::S3 { endpoint, region, credentials } => {
-                let mut builder = S3Store::builder().region(region.clone()).credentials(
-                    credentials.access_key_id.clone(),
-                    credentials.secret_access_key.clone(),
-                    credentials.session_token.clone(),
-                );
-                if let Some(endpoint) = endpoint {
-                    builder = builder.endpoint_url(endpoint.clone());
-                }
-                let store = builder.build().map_err(|e| StartError::Storage(e.to_string()))?;
-                (Arc::new(store), credentials.clone(), region.clone())
-            }
-        };
-
-        let (verifier, dev) = match &config.issuer {
-            IssuerConfig::Dev => {
-                let key = SigningKey::load_or_generate(&config.data_dir.join("dev-issuer-key.der"))
-                    .map_err(|e| dir_error(e.to_string()))?;
-                let dev = DevIssuer::new(format!("{public_url}/dev"), key);
-                (dev.verifier(config.jwt_leeway), Some(dev))
-            }
-            IssuerConfig::Cognito { issuer, client_id } => (
-                Verifier::remote(
-                    issuer,
-                    client_id,
-                    format!("{issuer}/.well-known/jwks.json"),
-                    config.jwt_leeway,
-                    config.jwks_min_refresh,
-                ),
-                None,
-            ),
-            IssuerConfig::Oidc { issuer, client_id, jwks_url } => {
-                (Verifier::remote(issuer, client_id, jwks_url, config.jwt_leeway, config.jwks_min_refresh), None)
-            }
-        };
+        let (store, upload_credentials, upload_region) = open_store(&config)?;
+        let (verifier, dev) = token_verifier(&config, &public_url)?;
 
         let state = Arc::new(AppState {
             config,
@@ -166,6 +122,54 @@ impl Service {
         state.db.close().await;
         result
     }
+}
+
+/// The store, and the credentials and region upload forms are signed with: for local
+/// storage a secret kept in the data directory, for S3 the configured credentials.
+fn open_store(config: &ServiceConfig) -> Result<(Arc<dyn Store>, Credentials, String), StartError> {
+    match &config.storage {
+        StorageConfig::Local => {
+            let secret = load_or_create_secret(&config.data_dir.join("upload-signing-secret"))
+                .map_err(|message| StartError::DataDir { path: config.data_dir.clone(), message })?;
+            Ok((
+                Arc::new(LocalStore::new(config.data_dir.join("storage"))),
+                Credentials::new("thumbing-local", secret, None),
+                "local".to_owned(),
+            ))
+        }
+        StorageConfig::S3 { endpoint, region, credentials } => {
+            let mut builder = S3Store::builder().region(region.clone()).credentials(
+                credentials.access_key_id.clone(),
+                credentials.secret_access_key.clone(),
+                credentials.session_token.clone(),
+            );
+            if let Some(endpoint) = endpoint {
+                builder = builder.endpoint_url(endpoint.clone());
+            }
+            let store = builder.build().map_err(|e| StartError::Storage(e.to_string()))?;
+            Ok((Arc::new(store), credentials.clone(), region.clone()))
+        }
+    }
+}
+
+/// The verifier of bearer tokens, and the development issuer when it is the one in use (its
+/// key is kept in the data directory).
+fn token_verifier(config: &ServiceConfig, public_url: &str) -> Result<(Verifier, Option<DevIssuer>), StartError> {
+    Ok(match &config.issuer {
+        IssuerConfig::Dev => {
+            let key = SigningKey::load_or_generate(&config.data_dir.join("dev-issuer-key.der"))
+                .map_err(|e| StartError::DataDir { path: config.data_dir.clone(), message: e.to_string() })?;
+            let dev = DevIssuer::new(format!("{public_url}/dev"), key);
+            (dev.verifier(config.jwt_leeway), Some(dev))
+        }
+        IssuerConfig::Cognito { issuer, client_id } => {
+            let jwks_url = format!("{issuer}/.well-known/jwks.json");
+            (Verifier::remote(issuer, client_id, jwks_url, config.jwt_leeway, config.jwks_min_refresh), None)
+        }
+        IssuerConfig::Oidc { issuer, client_id, jwks_url } => {
+            (Verifier::remote(issuer, client_id, jwks_url, config.jwt_leeway, config.jwks_min_refresh), None)
+        }
+    })
 }
 
 /// A random secret stored in `path` (created with mode 0600 on first use).
