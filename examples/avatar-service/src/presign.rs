@@ -14,8 +14,8 @@
 //! uses it for its local stand-in of S3 (`POST /uploads`), and the tests use it to check the
 //! policies given out for real S3.
 //!
-//! This module depends only on `hmac`, `sha2`, `base64`, `hex` and `serde_json`, so the
-//! upload-URL Lambda function links it without the web server.
+//! This module depends only on `hmac`, `sha2`, `base64`, `hex`, `time` and `serde_json`, so
+//! the upload-URL Lambda function links it without the web server.
 //!
 //! ```
 //! use std::time::{Duration, UNIX_EPOCH};
@@ -54,6 +54,10 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
+use time::OffsetDateTime;
+use time::format_description::BorrowedFormatItem;
+use time::format_description::well_known::Rfc3339;
+use time::macros::format_description;
 
 /// The only signing algorithm S3 accepts for Signature Version 4.
 pub const ALGORITHM: &str = "AWS4-HMAC-SHA256";
@@ -411,57 +415,42 @@ pub fn unix_seconds(time: SystemTime) -> u64 {
     time.duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }
 
-/// Year, month, day from days since 1970-01-01 (proleptic Gregorian calendar).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (yoe + era * 400 + i64::from(month <= 2), month, day)
+/// 9999-12-31T23:59:59Z: the last second the four-digit years of these formats can write.
+const LAST_SECOND: u64 = 253_402_300_799;
+
+/// A time in seconds since the epoch as a UTC date-time (clamped to [`LAST_SECOND`]).
+fn utc(secs: u64) -> OffsetDateTime {
+    // In range by the clamp, so the conversion cannot fail.
+    OffsetDateTime::from_unix_timestamp(secs.min(LAST_SECOND) as i64).unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
-/// Days since 1970-01-01 of a date.
-fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let m = i64::from(month);
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+fn format_utc(secs: u64, format: &[BorrowedFormatItem<'_>]) -> String {
+    // Every component these formats name is known for a UTC date-time of year 0000-9999:
+    // formatting cannot fail.
+    utc(secs).format(format).unwrap_or_else(|_| unreachable!("a UTC date-time formats"))
 }
 
-fn split_time(secs: u64) -> (i64, u32, u32, u64, u64, u64) {
-    let (year, month, day) = civil_from_days((secs / 86_400) as i64);
-    let rem = secs % 86_400;
-    (year, month, day, rem / 3600, rem % 3600 / 60, rem % 60)
-}
-
-/// `2015-12-30T12:00:00.000Z`.
+/// `2015-12-30T12:00:00.000Z`: the expiration format of S3 POST policies.
 ///
 /// ```
 /// assert_eq!(thumbing_avatar_service::presign::iso8601(1_451_476_800), "2015-12-30T12:00:00.000Z");
 /// ```
 pub fn iso8601(secs: u64) -> String {
-    let (y, mo, d, h, mi, s) = split_time(secs);
-    format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.000Z")
+    format_utc(secs, format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"))
 }
 
+/// `20151230`: the date of a Signature Version 4 credential scope.
 fn compact_date(secs: u64) -> String {
-    let (y, mo, d, ..) = split_time(secs);
-    format!("{y:04}{mo:02}{d:02}")
+    format_utc(secs, format_description!("[year][month][day]"))
 }
 
+/// `20151230T120000Z`: the `x-amz-date` of Signature Version 4.
 fn compact_date_time(secs: u64) -> String {
-    let (y, mo, d, h, mi, s) = split_time(secs);
-    format!("{y:04}{mo:02}{d:02}T{h:02}{mi:02}{s:02}Z")
+    format_utc(secs, format_description!("[year][month][day]T[hour][minute][second]Z"))
 }
 
-/// Parses `YYYY-MM-DDTHH:MM:SS[.fff]Z` into seconds since the epoch (fractions dropped).
+/// Parses an RFC 3339 (ISO 8601) time such as `2015-12-30T12:00:00.000Z` into seconds since
+/// the epoch (fractions dropped); `None` for other text or times before the epoch.
 ///
 /// ```
 /// use thumbing_avatar_service::presign::parse_iso8601;
@@ -469,28 +458,8 @@ fn compact_date_time(secs: u64) -> String {
 /// assert_eq!(parse_iso8601("2015-12-30 12:00"), None);
 /// ```
 pub fn parse_iso8601(text: &str) -> Option<u64> {
-    let b = text.as_bytes();
-    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' || b[16] != b':' {
-        return None;
-    }
-    let num = |r: std::ops::Range<usize>| -> Option<u32> {
-        let s = text.get(r)?;
-        if s.bytes().all(|c| c.is_ascii_digit()) { s.parse().ok() } else { None }
-    };
-    let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    let rest = &text[19..];
-    let rest = match rest.strip_prefix('.') {
-        Some(frac) => frac.trim_start_matches(|c: char| c.is_ascii_digit()),
-        None => rest,
-    };
-    if rest != "Z" || !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 23 || minute > 59 || second > 60
-    {
-        return None;
-    }
-    let days = days_from_civil(i64::from(year), month, day);
-    let secs = days * 86_400 + i64::from(hour * 3600 + minute * 60 + second);
-    u64::try_from(secs).ok()
+    let time = OffsetDateTime::parse(text, &Rfc3339).ok()?;
+    u64::try_from(time.unix_timestamp()).ok()
 }
 
 /// The content type of an allowed image extension (case-insensitive), or `None`.
