@@ -22,6 +22,20 @@ pub(super) async fn local_upload(
 ) -> Result<StatusCode, ApiError> {
     let mut form =
         form.map_err(|e| ApiError::bad_request(format!("expected a multipart/form-data body: {}", e.body_text())))?;
+    let result = receive(&state, &mut form).await;
+    if result.is_err() {
+        // Read the rest of what the client sends (at most the route's body limit) before
+        // refusing: a client cut off in the middle of its upload sees a broken connection
+        // instead of the refusal.
+        while let Ok(Some(mut field)) = form.next_field().await {
+            while let Ok(Some(_)) = field.chunk().await {}
+        }
+    }
+    result
+}
+
+/// Reads and checks the form, stores the file and starts processing.
+async fn receive(state: &Arc<AppState>, form: &mut Multipart) -> Result<StatusCode, ApiError> {
     let multipart_error = |e: MultipartError| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", "the upload is larger than allowed")
