@@ -18,7 +18,7 @@
 use std::process::ExitCode;
 use std::time::Instant;
 
-use thumbing::{FailOn, Fit, Options, PngCompression};
+use thumbing::Options;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -56,23 +56,9 @@ fn render(input: &str, out_dir: &str, settings: &[String]) -> Result<ExitCode, S
             "quality" => options.quality(int(value)? as u8),
             "crop" => options.crop(value.parse().map_err(|e| bad(&e))?),
             "filter" => options.filter(value.parse().map_err(|e| bad(&e))?),
-            "fit" => options.fit(match value {
-                "cover" => Fit::Cover,
-                "contain" => Fit::Contain,
-                "inside" => Fit::Inside,
-                _ => return Err(bad(&"unknown fit")),
-            }),
-            "png_compression" => options.png_compression(match value {
-                "fast" => PngCompression::Fast,
-                "balanced" => PngCompression::Balanced,
-                "smallest" => PngCompression::Smallest,
-                _ => return Err(bad(&"unknown compression")),
-            }),
-            "fail_on" => options.fail_on(match value {
-                "truncated" => FailOn::Truncated,
-                "never" => FailOn::Never,
-                _ => return Err(bad(&"unknown fail_on")),
-            }),
+            "fit" => options.fit(value.parse().map_err(|e| bad(&e))?),
+            "png_compression" => options.png_compression(value.parse().map_err(|e| bad(&e))?),
+            "fail_on" => options.fail_on(value.parse().map_err(|e| bad(&e))?),
             "background" => {
                 let rgb: Vec<u8> =
                     value.split(',').map(|c| c.parse::<u8>().map_err(|e| bad(&e))).collect::<Result<_, _>>()?;

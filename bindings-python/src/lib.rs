@@ -177,6 +177,8 @@ fn _thumbing(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("DEFAULT_MAX_PIXELS", Limits::DEFAULT_MAX_PIXELS)?;
     m.add("DEFAULT_MAX_INPUT_BYTES", Limits::DEFAULT_MAX_INPUT_BYTES)?;
     m.add("MAX_OUTPUT_SIDE", thumbing::MAX_OUTPUT_SIDE)?;
+    m.add("_DEFAULTS", options::defaults(m.py())?)?;
+    m.add("_OPTION_WORDS", options::option_words(m.py())?)?;
     m.add_function(wrap_pyfunction!(avatar, m)?)?;
     m.add_function(wrap_pyfunction!(process, m)?)?;
     m.add_function(wrap_pyfunction!(probe, m)?)?;

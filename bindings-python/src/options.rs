@@ -9,8 +9,8 @@
 
 use pyo3::exceptions::{PyOverflowError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyByteArray, PyBytes, PyInt, PyString};
-use thumbing::{Crop, FailOn, Filter, Fit, Limits, MAX_OUTPUT_SIDE, Options, OutputFormat, PngCompression};
+use pyo3::types::{PyBool, PyByteArray, PyBytes, PyDict, PyInt, PyList, PyString, PyTuple};
+use thumbing::{Crop, FailOn, Filter, Fit, Limits, MAX_OUTPUT_SIDE, OptionWord, Options, OutputFormat, PngCompression};
 
 /// A `ValueError` worded like the core's invalid-options errors.
 fn invalid(message: impl std::fmt::Display) -> PyErr {
@@ -45,6 +45,15 @@ fn str_value(obj: &Borrowed<'_, '_, PyAny>, what: &str, choices: &str) -> PyResu
     match obj.cast::<PyString>() {
         Ok(s) => Ok(s.to_cow()?.into_owned()),
         Err(_) => Err(PyTypeError::new_err(format!("{what} must be a str ({choices}), not {}", type_name(obj)))),
+    }
+}
+
+/// An option's canonical words, quoted as Python strings: `'cover', 'contain' or 'inside'`.
+fn quoted_words<T: OptionWord>() -> String {
+    let quoted: Vec<String> = T::names().iter().map(|w| format!("'{w}'")).collect();
+    match quoted.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+        _ => quoted.concat(),
     }
 }
 
@@ -137,18 +146,31 @@ impl<'a, 'py> FromPyObject<'a, 'py> for Sizes {
     }
 }
 
-/// `format`: `"jpeg"` (or `"jpg"`), `"png"` or `"webp"`, in any case.
+/// An option that takes a word (`format`, `fit`, `filter`, `png_compression`, `fail_on`),
+/// parsed by thumbing's vocabulary ([`OptionWord`]): the same words as every other interface,
+/// and the core's message for an unknown one.
 #[derive(Default)]
-pub(crate) struct Format(pub OutputFormat);
+pub(crate) struct Word<T>(pub T);
 
-impl<'a, 'py> FromPyObject<'a, 'py> for Format {
+impl<'a, 'py, T: OptionWord> FromPyObject<'a, 'py> for Word<T> {
     type Error = PyErr;
 
     fn extract(obj: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
-        let s = str_value(&obj, "format", "'jpeg', 'png' or 'webp'")?;
-        s.parse().map(Format).map_err(core_value_error)
+        let s = str_value(&obj, T::OPTION, &quoted_words::<T>())?;
+        s.parse().map(Word).map_err(core_value_error)
     }
 }
+
+/// `format`: the output format.
+pub(crate) type Format = Word<OutputFormat>;
+/// `fit`: how the image fits the box.
+pub(crate) type FitArg = Word<Fit>;
+/// `filter`: the resampling filter.
+pub(crate) type FilterArg = Word<Filter>;
+/// `png_compression`: the PNG compression effort.
+pub(crate) type PngArg = Word<PngCompression>;
+/// `fail_on`: how damaged input is treated.
+pub(crate) type FailOnArg = Word<FailOn>;
 
 /// `quality`: JPEG quality; the core checks 1..=100.
 pub(crate) struct Quality(pub u8);
@@ -181,8 +203,9 @@ impl<'a, 'py> FromPyObject<'a, 'py> for CropArg {
         if let Ok(s) = obj.cast::<PyString>() {
             return s.to_cow()?.parse().map(CropArg).map_err(core_value_error);
         }
-        let expected = "'centre', 'smart' or an (x, y) focal point";
-        let pair = items(&obj, "crop", expected)?;
+        let words: Vec<String> = Crop::names().iter().map(|w| format!("'{w}'")).collect();
+        let expected = format!("{} or an (x, y) focal point", words.join(", "));
+        let pair = items(&obj, "crop", &expected)?;
         let [x, y] = pair.as_slice() else {
             return Err(invalid(format!("a focal point must be (x, y), got {}", shown(&obj))));
         };
@@ -198,76 +221,6 @@ impl<'a, 'py> FromPyObject<'a, 'py> for CropArg {
             })
         };
         Ok(CropArg(Crop::Focal { x: coord(x)?, y: coord(y)? }))
-    }
-}
-
-/// `fit`: `"cover"`, `"contain"` or `"inside"`.
-#[derive(Default)]
-pub(crate) struct FitArg(pub Fit);
-
-impl<'a, 'py> FromPyObject<'a, 'py> for FitArg {
-    type Error = PyErr;
-
-    fn extract(obj: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
-        let choices = "'cover', 'contain' or 'inside'";
-        let s = str_value(&obj, "fit", choices)?;
-        match s.to_ascii_lowercase().as_str() {
-            "cover" => Ok(FitArg(Fit::Cover)),
-            "contain" => Ok(FitArg(Fit::Contain)),
-            "inside" => Ok(FitArg(Fit::Inside)),
-            _ => Err(invalid(format!("fit {s:?} is not one of {choices}"))),
-        }
-    }
-}
-
-/// `filter`: the resampling filter, by the core's names.
-#[derive(Default)]
-pub(crate) struct FilterArg(pub Filter);
-
-impl<'a, 'py> FromPyObject<'a, 'py> for FilterArg {
-    type Error = PyErr;
-
-    fn extract(obj: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
-        let choices = "'lanczos3', 'mitchell', 'catmull-rom', 'bilinear', 'box' or 'nearest'";
-        let s = str_value(&obj, "filter", choices)?;
-        s.parse().map(FilterArg).map_err(|_| invalid(format!("filter {s:?} is not one of {choices}")))
-    }
-}
-
-/// `png_compression`: `"fast"`, `"balanced"` or `"smallest"`.
-#[derive(Default)]
-pub(crate) struct PngArg(pub PngCompression);
-
-impl<'a, 'py> FromPyObject<'a, 'py> for PngArg {
-    type Error = PyErr;
-
-    fn extract(obj: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
-        let choices = "'fast', 'balanced' or 'smallest'";
-        let s = str_value(&obj, "png_compression", choices)?;
-        match s.to_ascii_lowercase().as_str() {
-            "fast" => Ok(PngArg(PngCompression::Fast)),
-            "balanced" => Ok(PngArg(PngCompression::Balanced)),
-            "smallest" => Ok(PngArg(PngCompression::Smallest)),
-            _ => Err(invalid(format!("png_compression {s:?} is not one of {choices}"))),
-        }
-    }
-}
-
-/// `fail_on`: `"truncated"` (damaged input is an error) or `"never"` (best effort).
-#[derive(Default)]
-pub(crate) struct FailOnArg(pub FailOn);
-
-impl<'a, 'py> FromPyObject<'a, 'py> for FailOnArg {
-    type Error = PyErr;
-
-    fn extract(obj: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
-        let choices = "'truncated' or 'never'";
-        let s = str_value(&obj, "fail_on", choices)?;
-        match s.to_ascii_lowercase().as_str() {
-            "truncated" => Ok(FailOnArg(FailOn::Truncated)),
-            "never" => Ok(FailOnArg(FailOn::Never)),
-            _ => Err(invalid(format!("fail_on {s:?} is not one of {choices}"))),
-        }
     }
 }
 
@@ -354,6 +307,43 @@ impl<'a, 'py> FromPyObject<'a, 'py> for Flag {
             Err(_) => Err(PyTypeError::new_err(format!("progressive must be True or False, not {}", type_name(&obj)))),
         }
     }
+}
+
+/// Every keyword argument's default as a Python value, from the [`Default`]s of the argument
+/// types above: the one source of the defaults, which the `signature` of `avatar()` and
+/// `process()` uses. Exported as `_thumbing._DEFAULTS`, so that the tests can hold the text
+/// signatures and the stub (`__init__.pyi`) to it.
+pub(crate) fn defaults(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("size", Size::default().0)?;
+    let sizes = PyList::empty(py);
+    for (w, h) in Sizes::default().0 {
+        if w == h { sizes.append(w)? } else { sizes.append((w, h))? }
+    }
+    d.set_item("sizes", sizes)?;
+    d.set_item("format", Format::default().0.to_string())?;
+    d.set_item("quality", Quality::default().0)?;
+    d.set_item("crop", CropArg::default().0.to_string())?;
+    d.set_item("fit", FitArg::default().0.to_string())?;
+    d.set_item("filter", FilterArg::default().0.to_string())?;
+    d.set_item("background", PyTuple::new(py, Background::default().0)?)?;
+    d.set_item("progressive", Flag::default().0)?;
+    d.set_item("png_compression", PngArg::default().0.to_string())?;
+    d.set_item("max_pixels", MaxPixels::default().0)?;
+    d.set_item("max_input_bytes", MaxInputBytes::default().0)?;
+    d.set_item("fail_on", FailOnArg::default().0.to_string())?;
+    Ok(d)
+}
+
+/// The words of every option that takes one, from thumbing's vocabulary
+/// ([`thumbing::option_words`]), as `{option: (word, ...)}`: exported as
+/// `_thumbing._OPTION_WORDS` for the tests.
+pub(crate) fn option_words(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
+    let d = PyDict::new(py);
+    for (option, words) in thumbing::option_words() {
+        d.set_item(option, PyTuple::new(py, words)?)?;
+    }
+    Ok(d)
 }
 
 /// Every keyword argument shared by `avatar()` and `process()`.

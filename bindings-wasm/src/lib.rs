@@ -32,111 +32,9 @@ use wasm_bindgen::prelude::*;
 
 use crate::options::{Outputs, Spec};
 
+/// The TypeScript types of the options and results, added to the package's `.d.ts`.
 #[wasm_bindgen(typescript_custom_section)]
-const TYPES: &'static str = r##"
-/** Image bytes: a `Uint8Array` (including Node's `Buffer`), another typed-array view, or an `ArrayBuffer`. */
-export type Input = Uint8Array | ArrayBuffer | ArrayBufferView;
-
-/**
- * Bytes over an `ArrayBuffer` of their own: `Uint8Array<ArrayBuffer>` with TypeScript 5.7 and
- * later (a `BlobPart`, e.g. `new Blob([jpeg])`), plain `Uint8Array` before.
- */
-export type Bytes = ReturnType<typeof Uint8Array.from>;
-
-/** RGBA pixels over an `ArrayBuffer` of their own, as `new ImageData(data, width, height)` takes them. */
-export type RgbaData = ReturnType<typeof Uint8ClampedArray.from>;
-
-/** The stable error categories, also used by the Rust crate and the CLI. */
-export type ErrorCode = "unsupported_format" | "corrupt" | "too_large" | "invalid_options" | "encode";
-
-/** What every function throws: an `Error` named `ThumbingError` with a `code`. */
-export interface ThumbingError extends Error {
-  name: "ThumbingError";
-  code: ErrorCode;
-}
-
-/** Where a cover crop is placed: centred, content-aware, or on a focal point (fractions 0..1 of the upright image). */
-export type Crop = "centre" | "center" | "smart" | "attention" | "entropy" | `${number},${number}` | { x: number; y: number };
-
-/** Options shared by every function that makes an image. All are optional; the defaults are thumbing's. */
-export interface CommonOptions {
-  /** How the image fits the box: `cover` (crop to fill, default), `contain` (letterbox), `inside` (no crop, no padding). */
-  fit?: "cover" | "contain" | "inside";
-  /** Where a cover crop is placed (default `"centre"`). */
-  crop?: Crop;
-  /** Resampling filter (default `"lanczos3"`). */
-  filter?: "nearest" | "box" | "bilinear" | "catmullrom" | "mitchell" | "lanczos3";
-  /** Output format (default `"jpeg"`). For `pixels`/`render` it decides whether alpha is flattened (JPEG) or kept. */
-  format?: "jpeg" | "jpg" | "png" | "webp";
-  /** JPEG quality 1..100 (default 80; below 90 chroma is subsampled 4:2:0). */
-  quality?: number;
-  /** Progressive JPEG (default false). */
-  progressive?: boolean;
-  /** PNG compression effort (default `"balanced"`). */
-  pngCompression?: "fast" | "balanced" | "smallest";
-  /** Colour that transparency is flattened onto for JPEG and that `contain` pads with: `"#rrggbb"`, `"#rgb"` or `[r, g, b]` (default white). */
-  background?: string | [number, number, number];
-  /** Reject images with more pixels than this, from the header (default 100 000 000). */
-  maxPixels?: number;
-  /** Reject inputs larger than this many bytes (default 50 MiB). */
-  maxInputBytes?: number;
-  /** `"truncated"` (default): damaged files are errors; `"never"`: decode what can be decoded. */
-  failOn?: "truncated" | "never";
-}
-
-/** Options for one square image (`avatar`, `pixels`). */
-export interface AvatarOptions extends CommonOptions {
-  /** Side of the square output in pixels, 1..16384 (default 512). */
-  size?: number;
-}
-
-/** Options for several images from one decode (`process`, `render`). Give at most one of `size`, `sizes`, `boxes`. */
-export interface ProcessOptions extends CommonOptions {
-  /** One square output. */
-  size?: number;
-  /** Several square outputs, in this order (at most 32). */
-  sizes?: number[];
-  /** Outputs of arbitrary `[width, height]` boxes. */
-  boxes?: [number, number][];
-}
-
-/** One encoded image. */
-export interface EncodedImage {
-  /** The encoded file. */
-  data: Bytes;
-  width: number;
-  height: number;
-  format: "jpeg" | "png" | "webp";
-  /** For a `Blob` or a `Content-Type` header, e.g. `"image/jpeg"`. */
-  mimeType: string;
-}
-
-/** Final sRGB pixels, 8-bit RGBA, shaped like `ImageData` (`new ImageData(p.data, p.width, p.height)`). */
-export interface Pixels {
-  data: RgbaData;
-  width: number;
-  height: number;
-  colorSpace: "srgb";
-}
-
-/** What the headers say, without decoding pixels. `width`/`height` are as stored. */
-export interface ImageInfo {
-  format: "jpeg" | "png" | "webp" | "gif";
-  width: number;
-  height: number;
-  /** EXIF orientation 1..8 (1 when absent). */
-  orientation: number;
-  /** Size after the orientation is applied. */
-  uprightWidth: number;
-  uprightHeight: number;
-  hasAlpha: boolean;
-  colorModel: "gray" | "rgb" | "palette" | "cmyk";
-  hasIcc: boolean;
-  bitDepth: number;
-  animated: boolean;
-  progressive: boolean;
-}
-"##;
+const TYPES: &'static str = include_str!("types.d.ts");
 
 /// Turns a thumbing error into a JavaScript `Error` named `ThumbingError` with a `code`.
 fn js_error(error: Error) -> JsValue {
@@ -325,4 +223,28 @@ pub fn take_panic_message() -> Option<String> {
 #[wasm_bindgen]
 pub fn version() -> String {
     env!("CARGO_PKG_VERSION").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::options::WORD_KEYS;
+
+    /// The package's TypeScript types, as `TYPES` adds them to the `.d.ts`.
+    const TYPES: &str = include_str!("types.d.ts");
+
+    /// The string literals of a TypeScript union, e.g. `"a" | "b" | { x: number }` → a, b.
+    fn literals(union: &str) -> Vec<&str> {
+        union.split('|').filter_map(|t| t.trim().strip_prefix('"')?.strip_suffix('"')).collect()
+    }
+
+    #[test]
+    fn the_typescript_types_list_the_core_words() {
+        for (&(key, option), (_, words)) in WORD_KEYS.iter().zip(thumbing::option_words()) {
+            let declaration = if key == "crop" { "export type Crop =".to_owned() } else { format!("  {key}?:") };
+            let line =
+                TYPES.lines().find(|l| l.starts_with(&declaration)).unwrap_or_else(|| panic!("no {declaration}"));
+            let union = line[declaration.len()..].trim_end_matches(';');
+            assert_eq!(literals(union), words, "the TypeScript type of options.{key} ({option})");
+        }
+    }
 }

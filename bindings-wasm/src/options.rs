@@ -9,7 +9,7 @@
 //! [`thumbing::Options`] ([`Spec::to_options`]) and parsing strings is plain Rust, tested natively.
 
 use js_sys::{Array, Object, Reflect};
-use thumbing::{Crop, Error, FailOn, Filter, Fit, Options, OutputFormat, PngCompression};
+use thumbing::{Crop, Error, FailOn, Filter, Fit, OptionWord, Options, OutputFormat, PngCompression};
 use wasm_bindgen::{JsCast, JsValue};
 
 /// Which output sizes a function accepts.
@@ -20,6 +20,16 @@ pub(crate) enum Outputs {
     /// One or more outputs: `size`, `sizes` or `boxes` (for `process` and `render`).
     Multiple,
 }
+
+/// The keys whose values are words, as (JavaScript key, the option's name in thumbing).
+pub(crate) const WORD_KEYS: &[(&str, &str)] = &[
+    ("format", "format"),
+    ("fit", "fit"),
+    ("crop", "crop"),
+    ("filter", "filter"),
+    ("pngCompression", "png_compression"),
+    ("failOn", "fail_on"),
+];
 
 /// The options common to every function, then the size keys.
 const COMMON_KEYS: &[&str] = &[
@@ -105,19 +115,15 @@ impl Spec {
                     }
                     spec.sizes = Some(boxes);
                 }
-                "fit" => spec.fit = Some(parse_fit(&string(&v, "fit")?)?),
-                "crop" => spec.crop = Some(crop(&v)?),
-                "filter" => spec.filter = Some(string(&v, "filter")?.parse()?),
-                "format" => spec.format = Some(string(&v, "format")?.parse()?),
+                "crop" if !v.is_string() => spec.crop = Some(focal_point(&v)?),
+                word if WORD_KEYS.iter().any(|&(k, _)| k == word) => spec.set_word(word, &string(&v, word)?)?,
                 "quality" => spec.quality = Some(integer(&v, "quality", 1, 100)? as u8),
                 "progressive" => spec.progressive = Some(boolean(&v, "progressive")?),
-                "pngCompression" => spec.png_compression = Some(parse_png_compression(&string(&v, "pngCompression")?)?),
                 "background" => spec.background = Some(background(&v)?),
                 "maxPixels" => spec.max_pixels = Some(integer(&v, "maxPixels", 1, MAX_SAFE_INTEGER)?),
                 "maxInputBytes" => {
                     spec.max_input_bytes = Some(integer(&v, "maxInputBytes", 1, u32::MAX.into())? as usize)
                 }
-                "failOn" => spec.fail_on = Some(parse_fail_on(&string(&v, "failOn")?)?),
                 "sizes" | "boxes" => {
                     return Err(invalid(format!(
                         "options.{key} makes several images: use process() or render(); this function takes options.size"
@@ -130,6 +136,22 @@ impl Spec {
             }
         }
         Ok(spec)
+    }
+
+    /// Sets the option `key` (one of [`WORD_KEYS`]) from its word, parsed by thumbing's
+    /// vocabulary ([`OptionWord`]) so that the package accepts the words every interface does.
+    pub fn set_word(&mut self, key: &str, text: &str) -> Result<(), Error> {
+        let name = format!("options.{key}");
+        match key {
+            "format" => self.format = Some(OutputFormat::parse_named(text, &name)?),
+            "fit" => self.fit = Some(Fit::parse_named(text, &name)?),
+            "crop" => self.crop = Some(Crop::parse_named(text, &name)?),
+            "filter" => self.filter = Some(Filter::parse_named(text, &name)?),
+            "pngCompression" => self.png_compression = Some(PngCompression::parse_named(text, &name)?),
+            "failOn" => self.fail_on = Some(FailOn::parse_named(text, &name)?),
+            other => return Err(invalid(format!("options.{other} does not take a word"))),
+        }
+        Ok(())
     }
 
     /// The [`thumbing::Options`] these values give, with thumbing's defaults for the rest.
@@ -235,10 +257,8 @@ fn list_of_len(v: &JsValue, name: &str, len: usize, what: &str) -> Result<Vec<Js
     Ok(items)
 }
 
-fn crop(v: &JsValue) -> Result<Crop, Error> {
-    if let Some(s) = v.as_string() {
-        return s.parse();
-    }
+/// A focal point given as `{ x, y }` (the string forms are words, see [`Spec::set_word`]).
+fn focal_point(v: &JsValue) -> Result<Crop, Error> {
     if v.is_object() && !Array::is_array(v) {
         let coordinate = |axis: &str| -> Result<f32, Error> {
             let c = Reflect::get(v, &JsValue::from_str(axis)).unwrap_or(JsValue::UNDEFINED);
@@ -270,35 +290,6 @@ fn background(v: &JsValue) -> Result<[u8; 3], Error> {
     Err(invalid(format!("options.background must be \"#rrggbb\" or an [r, g, b] array, got {}", describe(v))))
 }
 
-/// Parses `cover`, `contain` or `inside`.
-pub(crate) fn parse_fit(s: &str) -> Result<Fit, Error> {
-    match s.trim().to_ascii_lowercase().as_str() {
-        "cover" => Ok(Fit::Cover),
-        "contain" => Ok(Fit::Contain),
-        "inside" => Ok(Fit::Inside),
-        _ => Err(invalid(format!("options.fit {s:?} is not one of cover, contain, inside"))),
-    }
-}
-
-/// Parses `fast`, `balanced` or `smallest`.
-pub(crate) fn parse_png_compression(s: &str) -> Result<PngCompression, Error> {
-    match s.trim().to_ascii_lowercase().as_str() {
-        "fast" => Ok(PngCompression::Fast),
-        "balanced" | "default" => Ok(PngCompression::Balanced),
-        "smallest" | "best" => Ok(PngCompression::Smallest),
-        _ => Err(invalid(format!("options.pngCompression {s:?} is not one of fast, balanced, smallest"))),
-    }
-}
-
-/// Parses `truncated` (fail on any damage) or `never` (best effort).
-pub(crate) fn parse_fail_on(s: &str) -> Result<FailOn, Error> {
-    match s.trim().to_ascii_lowercase().as_str() {
-        "truncated" | "error" => Ok(FailOn::Truncated),
-        "never" | "none" => Ok(FailOn::Never),
-        _ => Err(invalid(format!("options.failOn {s:?} is not one of truncated, never"))),
-    }
-}
-
 /// Parses a CSS-style hex colour: `#rgb` or `#rrggbb` (the `#` is optional).
 pub(crate) fn parse_hex_colour(s: &str) -> Result<[u8; 3], Error> {
     let hex = s.trim().strip_prefix('#').unwrap_or(s.trim());
@@ -328,15 +319,30 @@ mod tests {
     }
 
     #[test]
-    fn keyword_options() {
-        assert_eq!(parse_fit("Contain").unwrap(), Fit::Contain);
-        assert_eq!(parse_fit(" inside ").unwrap(), Fit::Inside);
-        assert_eq!(parse_fit("fill").unwrap_err().kind(), ErrorKind::InvalidOptions);
-        assert_eq!(parse_png_compression("smallest").unwrap(), PngCompression::Smallest);
-        assert!(parse_png_compression("9").is_err());
-        assert_eq!(parse_fail_on("never").unwrap(), FailOn::Never);
-        assert_eq!(parse_fail_on("truncated").unwrap(), FailOn::Truncated);
-        assert!(parse_fail_on("warning").is_err());
+    fn word_options_accept_exactly_the_core_vocabulary() {
+        let vocabulary = thumbing::option_words();
+        let options: Vec<&str> = WORD_KEYS.iter().map(|&(_, option)| option).collect();
+        let core_options: Vec<&str> = vocabulary.iter().map(|&(option, _)| option).collect();
+        assert_eq!(options, core_options, "every option that takes a word has a key");
+        // Every word of every option, in upper case too, and words other tools use.
+        let mut candidates: Vec<String> =
+            vocabulary.iter().flat_map(|(_, words)| words.iter().map(|w| w.to_string())).collect();
+        candidates.extend(candidates.clone().iter().map(|w| w.to_uppercase()));
+        candidates.extend(["none", "error", "default", "best", "fill", "lanczos4", "gif"].map(str::to_owned));
+        for (&(key, _), (_, words)) in WORD_KEYS.iter().zip(&vocabulary) {
+            for candidate in &candidates {
+                let expected = words.iter().any(|w| w.eq_ignore_ascii_case(candidate));
+                let result = Spec::default().set_word(key, candidate);
+                assert_eq!(result.is_ok(), expected, "{key} {candidate:?}");
+                if let Err(e) = result {
+                    assert_eq!(e.kind(), ErrorKind::InvalidOptions);
+                    assert!(e.to_string().contains(&format!("options.{key} ")), "{e}");
+                }
+            }
+        }
+        let mut spec = Spec::default();
+        spec.set_word("crop", "0.25,0.75").unwrap();
+        assert_eq!(spec.crop, Some(Crop::Focal { x: 0.25, y: 0.75 }));
     }
 
     #[test]

@@ -14,11 +14,12 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use clap::builder::{PossibleValue, TypedValueParser};
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 use serde::Serialize;
-use thumbing::{Crop, FailOn, Fit, Options, OutputFormat};
+use thumbing::{Crop, FailOn, Filter, Fit, OptionWord, Options, OutputFormat, PngCompression};
 
 use crate::console::Console;
 use crate::plan::{Job, Naming};
@@ -61,29 +62,45 @@ struct AvatarArgs {
     /// Side of the square avatar, in pixels.
     #[arg(long, default_value_t = 512, conflicts_with = "sizes")]
     size: u32,
-    /// Several sizes from one decode, e.g. 512,256,128 (files are named <stem>-<size>.<ext>).
-    #[arg(long, value_delimiter = ',')]
-    sizes: Option<Vec<u32>>,
-    /// Output format: jpeg, png or webp.
-    #[arg(long, default_value = "jpeg")]
+    /// Several outputs from one decode: square sides and WIDTHxHEIGHT boxes, e.g.
+    /// 512,256,640x360 (files are named <stem>-<size>.<ext> and <stem>-<width>x<height>.<ext>).
+    #[arg(long, value_delimiter = ',', value_parser = parse_box)]
+    sizes: Option<Vec<(u32, u32)>>,
+    /// Output format.
+    #[arg(long, default_value = "jpeg", value_parser = Word::<OutputFormat>::new())]
     format: OutputFormat,
     /// JPEG quality, 1-100.
     #[arg(long, default_value_t = 80)]
     quality: u8,
     /// Where to crop: centre, smart, or a focal point X,Y (fractions 0..1).
-    #[arg(long, default_value = "centre")]
+    #[arg(long, default_value = "centre", value_parser = Word::<Crop>::new())]
     crop: Crop,
     /// How to fit: cover (crop to fill), contain (letterbox) or inside (no crop, no padding).
-    #[arg(long, default_value = "cover", value_parser = parse_fit)]
+    #[arg(long, default_value = "cover", value_parser = Word::<Fit>::new())]
     fit: Fit,
+    /// Resampling filter.
+    #[arg(long, default_value = "lanczos3", value_parser = Word::<Filter>::new())]
+    filter: Filter,
+    /// What transparency is flattened onto for JPEG, and what --fit contain pads with: R,G,B.
+    #[arg(long, default_value = "255,255,255", value_parser = parse_rgb)]
+    background: [u8; 3],
     /// Make progressive JPEGs.
     #[arg(long)]
     progressive: bool,
+    /// PNG compression effort.
+    #[arg(long, default_value = "balanced", value_parser = Word::<PngCompression>::new())]
+    png_compression: PngCompression,
     /// Reject images with more pixels than this.
     #[arg(long, default_value_t = thumbing::Limits::DEFAULT_MAX_PIXELS)]
     max_pixels: u64,
-    /// Decode damaged (e.g. truncated) files as far as possible instead of failing.
-    #[arg(long)]
+    /// Reject files larger than this many bytes.
+    #[arg(long, default_value_t = thumbing::Limits::DEFAULT_MAX_INPUT_BYTES)]
+    max_input_bytes: usize,
+    /// Damaged input: truncated (any damage fails the file) or never (decode what is there).
+    #[arg(long, default_value = "truncated", value_parser = Word::<FailOn>::new())]
+    fail_on: FailOn,
+    /// The same as --fail-on never.
+    #[arg(long, conflicts_with = "fail_on")]
     best_effort: bool,
     /// Files processed in parallel (default: one per core).
     #[arg(short, long)]
@@ -103,13 +120,56 @@ struct ProbeArgs {
     json: bool,
 }
 
-fn parse_fit(s: &str) -> Result<Fit, String> {
-    match s {
-        "cover" => Ok(Fit::Cover),
-        "contain" => Ok(Fit::Contain),
-        "inside" => Ok(Fit::Inside),
-        _ => Err(format!("{s:?} is not one of cover, contain, inside")),
+/// Parses an option word through thumbing's vocabulary ([`OptionWord`]), so the command
+/// accepts exactly the words of every other interface; `--help` lists the canonical ones.
+#[derive(Clone)]
+struct Word<T>(std::marker::PhantomData<T>);
+
+impl<T> Word<T> {
+    fn new() -> Self {
+        Word(std::marker::PhantomData)
     }
+}
+
+impl<T: OptionWord + Send + Sync> TypedValueParser for Word<T> {
+    type Value = T;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<T, clap::Error> {
+        let option = arg.and_then(|a| a.get_long()).map_or_else(|| T::OPTION.to_owned(), |long| format!("--{long}"));
+        let text = value.to_string_lossy();
+        T::parse_named(&text, &option).map_err(|e| cmd.clone().error(clap::error::ErrorKind::ValueValidation, e))
+    }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
+        // An option that also takes other forms (a focal point) describes them in its help.
+        if T::OTHER.is_some() {
+            return None;
+        }
+        let names = T::names();
+        Some(Box::new(T::WORDS.iter().map(move |&(word, _)| PossibleValue::new(word).hide(!names.contains(&word)))))
+    }
+}
+
+/// `512` (a square) or `640x360` (a box).
+fn parse_box(s: &str) -> Result<(u32, u32), String> {
+    let side = |v: &str| v.trim().parse::<u32>().map_err(|_| format!("{s:?} is not a size like 512 or 640x360"));
+    match s.split_once(['x', 'X']) {
+        Some((w, h)) => Ok((side(w)?, side(h)?)),
+        None => side(s).map(|v| (v, v)),
+    }
+}
+
+/// `R,G,B`, each 0-255.
+fn parse_rgb(s: &str) -> Result<[u8; 3], String> {
+    let channels: Option<Vec<u8>> = s.split(',').map(|c| c.trim().parse::<u8>().ok()).collect();
+    channels
+        .and_then(|c| <[u8; 3]>::try_from(c).ok())
+        .ok_or_else(|| format!("{s:?} is not a colour R,G,B (0-255 each)"))
 }
 
 fn main() -> ExitCode {
@@ -199,16 +259,20 @@ fn print_report(console: &Console, json: bool, bar: &ProgressBar, report: &FileR
 
 fn run_avatar(args: AvatarArgs) -> ExitCode {
     let console = Console::default();
-    let sizes = args.sizes.clone().unwrap_or_else(|| vec![args.size]);
+    let sizes = args.sizes.clone().unwrap_or_else(|| vec![(args.size, args.size)]);
     let options = Options::new()
-        .sizes(sizes.iter().copied())
+        .boxes(sizes.iter().copied())
         .format(args.format)
         .quality(args.quality)
         .crop(args.crop)
         .fit(args.fit)
+        .filter(args.filter)
+        .background(args.background)
         .progressive(args.progressive)
+        .png_compression(args.png_compression)
         .max_pixels(args.max_pixels)
-        .fail_on(if args.best_effort { FailOn::Never } else { FailOn::Truncated });
+        .max_input_bytes(args.max_input_bytes)
+        .fail_on(if args.best_effort { FailOn::Never } else { args.fail_on });
     if let Err(e) = options.validate() {
         console.err(&format!("thumbing: {e}"));
         return ExitCode::from(2);
@@ -497,4 +561,71 @@ fn run_probe(args: ProbeArgs) -> ExitCode {
         }
     }
     console.exit(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn avatar_args(extra: &[&str]) -> Result<AvatarArgs, clap::Error> {
+        let args = ["thumbing", "avatar", "in.jpg", "-o", "out"].iter().chain(extra);
+        match Cli::try_parse_from(args)?.command {
+            Command::Avatar(args) => Ok(args),
+            Command::Probe(_) => unreachable!("the avatar subcommand was given"),
+        }
+    }
+
+    /// Every word of every option, each option's words in upper case, and words that other
+    /// tools use or that once slipped into one of thumbing's interfaces.
+    fn candidates() -> Vec<String> {
+        let mut words: Vec<String> =
+            thumbing::option_words().into_iter().flat_map(|(_, words)| words).map(str::to_owned).collect();
+        words.extend(words.clone().iter().map(|w| w.to_uppercase()));
+        words.extend(["none", "error", "default", "best", "fill", "lanczos4", "gif"].map(str::to_owned));
+        words
+    }
+
+    #[test]
+    fn option_words_are_exactly_the_core_vocabulary() {
+        for (option, words) in thumbing::option_words() {
+            let flag = format!("--{}", option.replace('_', "-"));
+            for candidate in candidates() {
+                let expected = words.iter().any(|w| w.eq_ignore_ascii_case(&candidate));
+                let accepted = avatar_args(&[&flag, &candidate]).is_ok();
+                assert_eq!(accepted, expected, "{flag} {candidate:?}");
+            }
+        }
+        assert!(avatar_args(&["--crop", "0.25,0.75"]).is_ok());
+        assert!(avatar_args(&["--crop", "2,0"]).is_err());
+    }
+
+    #[test]
+    fn defaults_are_the_core_defaults() {
+        let args = avatar_args(&[]).unwrap();
+        let options = Options::new()
+            .size(args.size)
+            .format(args.format)
+            .quality(args.quality)
+            .crop(args.crop)
+            .fit(args.fit)
+            .filter(args.filter)
+            .background(args.background)
+            .progressive(args.progressive)
+            .png_compression(args.png_compression)
+            .max_pixels(args.max_pixels)
+            .max_input_bytes(args.max_input_bytes)
+            .fail_on(args.fail_on);
+        assert_eq!(options, Options::new());
+    }
+
+    #[test]
+    fn sizes_take_squares_and_boxes() {
+        let args = avatar_args(&["--sizes", "512,640x360,48"]).unwrap();
+        assert_eq!(args.sizes, Some(vec![(512, 512), (640, 360), (48, 48)]));
+        assert!(avatar_args(&["--sizes", "512,wide"]).is_err());
+        assert!(avatar_args(&["--background", "1,2"]).is_err());
+        assert_eq!(avatar_args(&["--background", "1, 2,3"]).unwrap().background, [1, 2, 3]);
+        assert!(avatar_args(&["--best-effort"]).unwrap().best_effort);
+        assert!(avatar_args(&["--best-effort", "--fail-on", "never"]).is_err());
+    }
 }

@@ -16,10 +16,11 @@ use std::path::{Path, PathBuf};
 /// always tried: the format is sniffed from the bytes, never from the name.
 pub const IMAGE_EXTENSIONS: &[&str] = &["jpg", "jpeg", "jpe", "jfif", "png", "apng", "webp", "gif"];
 
-/// How outputs are named: `<stem>.<ext>`, or `<stem>-<size>.<ext>` for several sizes.
+/// How outputs are named: `<stem>.<ext>`, or with several sizes `<stem>-<size>.<ext>` for a
+/// square and `<stem>-<width>x<height>.<ext>` for another box.
 pub struct Naming<'a> {
-    /// The requested sizes, in order.
-    pub sizes: &'a [u32],
+    /// The requested output boxes (width, height), in order.
+    pub sizes: &'a [(u32, u32)],
     /// The extension of the output format, e.g. `jpg`.
     pub extension: &'a str,
 }
@@ -28,7 +29,8 @@ impl Naming<'_> {
     fn outputs(&self, input: &Path, out_dir: &Path) -> Vec<PathBuf> {
         let stem = input.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
         if self.sizes.len() > 1 {
-            self.sizes.iter().map(|size| out_dir.join(format!("{stem}-{size}.{}", self.extension))).collect()
+            let name = |&(w, h): &(u32, u32)| if w == h { format!("{stem}-{w}") } else { format!("{stem}-{w}x{h}") };
+            self.sizes.iter().map(|size| out_dir.join(format!("{}.{}", name(size), self.extension))).collect()
         } else {
             vec![out_dir.join(format!("{stem}.{}", self.extension))]
         }
@@ -246,12 +248,12 @@ mod tests {
 
     #[test]
     fn one_size_is_named_by_the_stem_several_by_stem_and_size() {
-        let one = Naming { sizes: &[512], extension: "jpg" };
+        let one = Naming { sizes: &[(512, 512)], extension: "jpg" };
         assert_eq!(one.outputs(Path::new("in/a.b.png"), Path::new("out")), vec![PathBuf::from("out/a.b.jpg")]);
-        let several = Naming { sizes: &[512, 128], extension: "webp" };
+        let several = Naming { sizes: &[(512, 512), (128, 128), (640, 360)], extension: "webp" };
         assert_eq!(
             several.outputs(Path::new("x.jpg"), Path::new("o")),
-            vec![PathBuf::from("o/x-512.webp"), PathBuf::from("o/x-128.webp")]
+            vec![PathBuf::from("o/x-512.webp"), PathBuf::from("o/x-128.webp"), PathBuf::from("o/x-640x360.webp")]
         );
     }
 

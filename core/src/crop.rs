@@ -4,7 +4,6 @@
 //! source window, so a centred crop is centred to the sub-pixel, not rounded to whole pixels.
 
 use crate::bitmap::{Bitmap, PixelLayout};
-use crate::error::{Error, Result};
 
 /// How the image is fitted into the requested box.
 ///
@@ -48,29 +47,6 @@ pub enum Crop {
     /// Content-aware: the window with the most detail, colour and skin tones, like sharp's
     /// `attention` strategy.
     Smart,
-}
-
-impl std::str::FromStr for Crop {
-    type Err = Error;
-
-    fn from_str(s: &str) -> Result<Crop> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "centre" | "center" => Ok(Crop::Centre),
-            "smart" | "attention" | "entropy" => Ok(Crop::Smart),
-            other => {
-                let parse = |v: &str| v.trim().parse::<f32>().ok().filter(|v| (0.0..=1.0).contains(v));
-                match other.split_once(',') {
-                    Some((x, y)) => match (parse(x), parse(y)) {
-                        (Some(x), Some(y)) => Ok(Crop::Focal { x, y }),
-                        _ => {
-                            Err(Error::invalid(format!("focal point {s:?} must be two numbers in 0..=1, e.g. 0.5,0.3")))
-                        }
-                    },
-                    None => Err(Error::invalid(format!("crop {s:?} is not one of centre, smart or X,Y"))),
-                }
-            }
-        }
-    }
 }
 
 /// A resampling plan: the source window (upright coordinates) scaled to `resized` pixels,

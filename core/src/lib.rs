@@ -90,7 +90,7 @@ pub use decode::{ColorModel, FailOn, ImageFormat, ImageInfo};
 pub use encode::{OutputFormat, PngCompression};
 pub use error::{Error, ErrorKind, Result};
 pub use limits::Limits;
-pub use options::{MAX_OUTPUT_SIDE, Options, SHRINK_ON_LOAD_MARGIN};
+pub use options::{MAX_OUTPUT_SIDE, OptionWord, Options, SHRINK_ON_LOAD_MARGIN, option_words};
 pub use orient::Orientation;
 pub use pipeline::Avatar;
 pub use resize::Filter;

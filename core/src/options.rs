@@ -1,5 +1,10 @@
-//! [`Options`]: everything the pipeline can be told, with its defaults and its validation.
-//! The pipeline itself ([`Options::process`], [`Options::render`]) is in `pipeline.rs`.
+//! [`Options`]: everything the pipeline can be told, with its defaults and its validation;
+//! and the option vocabulary ([`OptionWord`]): the words every interface of thumbing accepts
+//! for the options that take one. The pipeline itself ([`Options::process`],
+//! [`Options::render`]) is in `pipeline.rs`.
+
+use std::fmt;
+use std::str::FromStr;
 
 use crate::crop::{self, Crop, Fit};
 use crate::decode::{FailOn, ImageFormat, ImageInfo};
@@ -386,6 +391,250 @@ impl Options {
     }
 }
 
+/// An option whose value is written as a word: [`OutputFormat`], [`Fit`], [`Crop`],
+/// [`Filter`], [`PngCompression`] and [`FailOn`].
+///
+/// This is thumbing's one vocabulary. The `thumbing` command, the Python and WebAssembly
+/// packages and the AWS Lambda function's environment all parse option words through it
+/// ([`FromStr`], or [`parse_named`](OptionWord::parse_named) where an interface spells the
+/// option's name its own way), so they accept exactly the same words. Words are matched
+/// ignoring ASCII case and surrounding white space. Each value has one canonical word, the
+/// one [`Display`](fmt::Display) writes; a few have aliases, kept because other tools use
+/// them (`jpg`; `center`; sharp's `attention` and `entropy`; common filter names):
+///
+/// | option | words: canonical (aliases) |
+/// |---|---|
+/// | `format` | `jpeg` (`jpg`), `png`, `webp` |
+/// | `fit` | `cover`, `contain`, `inside` |
+/// | `crop` | `centre` (`center`), `smart` (`attention`, `entropy`), or a focal point `X,Y` (fractions 0..=1) |
+/// | `filter` | `lanczos3` (`lanczos`), `mitchell`, `catmull-rom` (`catmullrom`, `cubic`), `bilinear` (`triangle`), `box`, `nearest` |
+/// | `png_compression` | `fast`, `balanced`, `smallest` |
+/// | `fail_on` | `truncated`, `never` |
+///
+/// Any other word is an [`Error::InvalidOptions`] that names the option, repeats the value
+/// and lists the canonical words.
+///
+/// ```
+/// use thumbing::{Fit, OptionWord};
+/// assert_eq!("Contain".parse::<Fit>()?, Fit::Contain);
+/// assert_eq!(Fit::Inside.to_string(), "inside");
+/// let err = "fill".parse::<Fit>().unwrap_err();
+/// assert_eq!(err.to_string(), r#"invalid options: fit "fill" is not one of cover, contain or inside"#);
+/// // An interface with its own spelling of the option's name:
+/// let err = Fit::parse_named("fill", "--fit").unwrap_err();
+/// assert!(err.to_string().contains(r#"--fit "fill" is not one of"#));
+/// # Ok::<(), thumbing::Error>(())
+/// ```
+pub trait OptionWord: Sized + Copy + PartialEq + fmt::Display + FromStr<Err = Error> + 'static {
+    /// The option's name, as [`Options`] spells it: `format`, `fit`, `crop`, `filter`,
+    /// `png_compression` or `fail_on`.
+    const OPTION: &'static str;
+
+    /// Every accepted word with the value it means. The first word of each value is its
+    /// canonical word.
+    const WORDS: &'static [(&'static str, Self)];
+
+    /// What the option accepts besides its words, for messages (`X,Y` for [`Crop`]).
+    const OTHER: Option<&'static str> = None;
+
+    /// Parses a value that is not a word, or `None` when it is not of that form: the focal
+    /// point of [`Crop`]. The other options take words only.
+    ///
+    /// ```
+    /// use thumbing::{Crop, Fit, OptionWord};
+    /// assert!(matches!(Crop::parse_other("0.5,0.25", "crop"), Some(Ok(Crop::Focal { .. }))));
+    /// assert!(Fit::parse_other("0.5,0.25", "fit").is_none());
+    /// ```
+    fn parse_other(value: &str, option: &str) -> Option<Result<Self>> {
+        let _ = (value, option);
+        None
+    }
+
+    /// Parses `value`, naming the option `option` in the error: for interfaces that spell
+    /// the option's name their own way (`options.failOn`, `--fail-on`, `OUTPUT_FORMAT`).
+    /// [`FromStr`] is this with [`OPTION`](OptionWord::OPTION).
+    ///
+    /// ```
+    /// use thumbing::{FailOn, OptionWord};
+    /// assert_eq!(FailOn::parse_named(" NEVER ", "options.failOn")?, FailOn::Never);
+    /// let err = FailOn::parse_named("none", "options.failOn").unwrap_err();
+    /// assert!(err.to_string().ends_with(r#"options.failOn "none" is not one of truncated or never"#));
+    /// # Ok::<(), thumbing::Error>(())
+    /// ```
+    fn parse_named(value: &str, option: &str) -> Result<Self> {
+        let word = value.trim();
+        if let Some(&(_, parsed)) = Self::WORDS.iter().find(|(w, _)| w.eq_ignore_ascii_case(word)) {
+            return Ok(parsed);
+        }
+        if let Some(parsed) = Self::parse_other(word, option) {
+            return parsed;
+        }
+        Err(unknown_word(option, value, &Self::names(), Self::OTHER))
+    }
+
+    /// The canonical words, one per value, in the order of [`WORDS`](OptionWord::WORDS).
+    ///
+    /// ```
+    /// use thumbing::{OptionWord, OutputFormat};
+    /// assert_eq!(OutputFormat::names(), ["jpeg", "png", "webp"]);
+    /// ```
+    fn names() -> Vec<&'static str> {
+        let mut names: Vec<&'static str> = Vec::new();
+        for (i, &(word, value)) in Self::WORDS.iter().enumerate() {
+            if !Self::WORDS[..i].iter().any(|&(_, earlier)| earlier == value) {
+                names.push(word);
+            }
+        }
+        names
+    }
+
+    /// The canonical word of this value (`None` only for a focal-point [`Crop`]).
+    ///
+    /// ```
+    /// use thumbing::{Filter, OptionWord};
+    /// assert_eq!(Filter::CatmullRom.word(), Some("catmull-rom"));
+    /// ```
+    fn word(self) -> Option<&'static str> {
+        Self::WORDS.iter().find(|&&(_, value)| value == self).map(|&(word, _)| word)
+    }
+}
+
+/// The error for a value that is not one of an option's words: `{option} "{value}" is not one
+/// of a, b or c`. Not generic, so that the message is built by one copy of the code.
+fn unknown_word(option: &str, value: &str, names: &[&str], other: Option<&str>) -> Error {
+    let mut list = String::new();
+    let count = names.len() + usize::from(other.is_some());
+    for (i, name) in names.iter().chain(other.as_ref()).enumerate() {
+        list.push_str(match i {
+            0 => "",
+            i if i + 1 == count => " or ",
+            _ => ", ",
+        });
+        list.push_str(name);
+    }
+    Error::invalid(format!("{option} {value:?} is not one of {list}"))
+}
+
+/// Every option that takes words, with all the words it accepts (canonical words first for
+/// each value, as in [`OptionWord::WORDS`]): what the interfaces' tests check themselves
+/// against.
+///
+/// ```
+/// let words = thumbing::option_words();
+/// let (option, fit) = &words[1];
+/// assert_eq!((*option, fit.as_slice()), ("fit", &["cover", "contain", "inside"][..]));
+/// ```
+pub fn option_words() -> Vec<(&'static str, Vec<&'static str>)> {
+    fn of<T: OptionWord>() -> (&'static str, Vec<&'static str>) {
+        (T::OPTION, T::WORDS.iter().map(|&(word, _)| word).collect())
+    }
+    vec![of::<OutputFormat>(), of::<Fit>(), of::<Crop>(), of::<Filter>(), of::<PngCompression>(), of::<FailOn>()]
+}
+
+/// [`FromStr`] and [`Display`](fmt::Display) of an [`OptionWord`] whose values are all words.
+macro_rules! word_option {
+    ($type:ty, $option:literal, [$(($word:literal, $value:expr)),+ $(,)?]) => {
+        impl OptionWord for $type {
+            const OPTION: &'static str = $option;
+            const WORDS: &'static [(&'static str, Self)] = &[$(($word, $value)),+];
+        }
+
+        impl FromStr for $type {
+            type Err = Error;
+
+            fn from_str(s: &str) -> Result<Self> {
+                Self::parse_named(s, Self::OPTION)
+            }
+        }
+
+        impl fmt::Display for $type {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.word().unwrap_or_default())
+            }
+        }
+    };
+}
+
+word_option!(
+    OutputFormat,
+    "format",
+    [
+        ("jpeg", OutputFormat::Jpeg),
+        ("jpg", OutputFormat::Jpeg),
+        ("png", OutputFormat::Png),
+        ("webp", OutputFormat::WebP),
+    ]
+);
+
+word_option!(Fit, "fit", [("cover", Fit::Cover), ("contain", Fit::Contain), ("inside", Fit::Inside)]);
+
+word_option!(
+    Filter,
+    "filter",
+    [
+        ("lanczos3", Filter::Lanczos3),
+        ("lanczos", Filter::Lanczos3),
+        ("mitchell", Filter::Mitchell),
+        ("catmull-rom", Filter::CatmullRom),
+        ("catmullrom", Filter::CatmullRom),
+        ("cubic", Filter::CatmullRom),
+        ("bilinear", Filter::Bilinear),
+        ("triangle", Filter::Bilinear),
+        ("box", Filter::Box),
+        ("nearest", Filter::Nearest),
+    ]
+);
+
+word_option!(
+    PngCompression,
+    "png_compression",
+    [("fast", PngCompression::Fast), ("balanced", PngCompression::Balanced), ("smallest", PngCompression::Smallest),]
+);
+
+word_option!(FailOn, "fail_on", [("truncated", FailOn::Truncated), ("never", FailOn::Never)]);
+
+impl OptionWord for Crop {
+    const OPTION: &'static str = "crop";
+    const WORDS: &'static [(&'static str, Self)] = &[
+        ("centre", Crop::Centre),
+        ("center", Crop::Centre),
+        ("smart", Crop::Smart),
+        ("attention", Crop::Smart),
+        ("entropy", Crop::Smart),
+    ];
+    const OTHER: Option<&'static str> = Some("X,Y");
+
+    /// A focal point `X,Y`, fractions of the upright width and height in 0..=1.
+    fn parse_other(value: &str, option: &str) -> Option<Result<Self>> {
+        let (x, y) = value.split_once(',')?;
+        let fraction = |v: &str| v.trim().parse::<f32>().ok().filter(|v| (0.0..=1.0).contains(v));
+        Some(match (fraction(x), fraction(y)) {
+            (Some(x), Some(y)) => Ok(Crop::Focal { x, y }),
+            _ => Err(Error::invalid(format!(
+                "{option} {value:?} is not a focal point: expected two numbers in 0..=1, e.g. 0.5,0.3"
+            ))),
+        })
+    }
+}
+
+impl FromStr for Crop {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        Self::parse_named(s, Self::OPTION)
+    }
+}
+
+impl fmt::Display for Crop {
+    /// The canonical word, or `X,Y` for a focal point.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self, self.word()) {
+            (Crop::Focal { x, y }, _) => write!(f, "{x},{y}"),
+            (_, word) => f.write_str(word.unwrap_or_default()),
+        }
+    }
+}
+
 /// `v` to at most three decimals ("1.5", "-0.25", "NaN") for error messages, without the
 /// standard float formatting machinery, which would add kilobytes to the WebAssembly module.
 fn short_decimal(v: f32) -> String {
@@ -425,5 +674,75 @@ mod tests {
         assert!(matches!(err, Error::InvalidOptions(_)), "{err}");
         let err = Options::new().crop(Crop::Focal { x: 1.5, y: 0.0 }).process(b"x").unwrap_err();
         assert!(matches!(err, Error::InvalidOptions(_)), "{err}");
+    }
+
+    #[test]
+    fn every_value_has_one_canonical_word_that_round_trips() {
+        fn check<T: OptionWord + fmt::Debug>(values: &[T]) {
+            assert_eq!(T::names().len(), values.len(), "{}", T::OPTION);
+            for &value in values {
+                let word = value.word().unwrap_or_else(|| panic!("{value:?} has no word"));
+                assert_eq!(value.to_string(), word);
+                assert_eq!(word.parse::<T>().unwrap(), value);
+            }
+            for &(word, value) in T::WORDS {
+                assert_eq!(word, word.to_ascii_lowercase(), "words are written in lower case");
+                assert_eq!(format!(" {} ", word.to_ascii_uppercase()).parse::<T>().unwrap(), value);
+            }
+        }
+        check(&[OutputFormat::Jpeg, OutputFormat::Png, OutputFormat::WebP]);
+        check(&[Fit::Cover, Fit::Contain, Fit::Inside]);
+        check(&[Crop::Centre, Crop::Smart]);
+        check(&[
+            Filter::Lanczos3,
+            Filter::Mitchell,
+            Filter::CatmullRom,
+            Filter::Bilinear,
+            Filter::Box,
+            Filter::Nearest,
+        ]);
+        check(&[PngCompression::Fast, PngCompression::Balanced, PngCompression::Smallest]);
+        check(&[FailOn::Truncated, FailOn::Never]);
+        // The output format's word is its name.
+        for format in [OutputFormat::Jpeg, OutputFormat::Png, OutputFormat::WebP] {
+            assert_eq!(format.to_string(), format.name());
+        }
+    }
+
+    #[test]
+    fn unknown_words_name_the_option_the_value_and_the_words() {
+        let err = "gif".parse::<OutputFormat>().unwrap_err();
+        assert_eq!(err.to_string(), r#"invalid options: format "gif" is not one of jpeg, png or webp"#);
+        let err = "middle".parse::<Crop>().unwrap_err();
+        assert_eq!(err.to_string(), r#"invalid options: crop "middle" is not one of centre, smart or X,Y"#);
+        let err = PngCompression::parse_named("best", "pngCompression").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            r#"invalid options: pngCompression "best" is not one of fast, balanced or smallest"#
+        );
+        for not_a_word in ["", "none", "error", "default", "lanczos4", "jpeg2000"] {
+            assert!(not_a_word.parse::<FailOn>().is_err());
+            assert!(not_a_word.parse::<PngCompression>().is_err());
+            assert!(not_a_word.parse::<Filter>().is_err());
+            assert!(not_a_word.parse::<OutputFormat>().is_err());
+        }
+    }
+
+    #[test]
+    fn focal_points_parse_display_and_round_trip() {
+        assert_eq!("0.25, 0.5".parse::<Crop>().unwrap(), Crop::Focal { x: 0.25, y: 0.5 });
+        let focal = Crop::Focal { x: 0.3, y: 0.7 };
+        assert_eq!(focal.to_string().parse::<Crop>().unwrap(), focal);
+        let err = "2,2".parse::<Crop>().unwrap_err();
+        assert!(err.to_string().contains(r#"crop "2,2" is not a focal point"#), "{err}");
+        assert!("0.5".parse::<Crop>().is_err());
+    }
+
+    #[test]
+    fn option_words_lists_every_option() {
+        let words = option_words();
+        let options: Vec<&str> = words.iter().map(|(option, _)| *option).collect();
+        assert_eq!(options, ["format", "fit", "crop", "filter", "png_compression", "fail_on"]);
+        assert_eq!(words[5].1, ["truncated", "never"]);
     }
 }

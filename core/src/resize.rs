@@ -33,22 +33,6 @@ pub enum Filter {
     Lanczos3,
 }
 
-impl std::str::FromStr for Filter {
-    type Err = Error;
-
-    fn from_str(s: &str) -> Result<Filter> {
-        Ok(match s.to_ascii_lowercase().as_str() {
-            "nearest" => Filter::Nearest,
-            "box" => Filter::Box,
-            "bilinear" | "triangle" => Filter::Bilinear,
-            "catmullrom" | "catmull-rom" | "cubic" => Filter::CatmullRom,
-            "mitchell" => Filter::Mitchell,
-            "lanczos3" | "lanczos" => Filter::Lanczos3,
-            _ => return Err(Error::invalid(format!("unknown filter {s:?}"))),
-        })
-    }
-}
-
 impl Filter {
     fn alg(self) -> ResizeAlg {
         match self {

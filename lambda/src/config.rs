@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use thumbing::{Crop, Limits, MAX_OUTPUT_SIDE, OutputFormat};
+use thumbing::{Crop, Limits, MAX_OUTPUT_SIDE, OptionWord, OutputFormat};
 
 /// What happens to an upload that is not a usable image (corrupt, unsupported, too large).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -54,9 +54,9 @@ impl std::str::FromStr for FailureAction {
 /// | `FOLDER_OUTPUT` | `avatars` | folder of the destination bucket the avatars go to |
 /// | `PROCESS_WIDTH`, `PROCESS_HEIGHT` | `512` | size of the main avatar, `<stem>.jpg` |
 /// | `SIZES` | unset | e.g. `512,128`: the first is the main square avatar, each further size `s` is also written as `<stem>-<s>.jpg` |
-/// | `OUTPUT_FORMAT` | `jpeg` | `jpeg`, `png` or `webp` (sets the extension and `Content-Type`) |
+/// | `OUTPUT_FORMAT` | `jpeg` | `jpeg`, `png` or `webp` (sets the extension and `Content-Type`); the words of [`OutputFormat`] |
 /// | `QUALITY` | `80` | JPEG quality, 1–100 |
-/// | `CROP` | `centre` | `centre`, `smart`, or a focal point `x,y` in 0–1 |
+/// | `CROP` | `centre` | `centre`, `smart`, or a focal point `x,y` in 0–1; the words of [`Crop`] |
 /// | `CACHE_CONTROL` | `public, max-age=300` | `Cache-Control` of the written avatars |
 /// | `MAX_PIXELS` | 100 000 000 | larger images are rejected from their header, before decoding |
 /// | `MAX_INPUT_BYTES` | 52 428 800 | larger uploads are rejected without being downloaded |
@@ -250,7 +250,6 @@ impl Config {
             sizes = Some(list);
             Ok(())
         });
-        parse("OUTPUT_FORMAT", "an output format", &mut |v| v.parse().map(|f| config.format = f).map_err(err_text));
         parse("QUALITY", "a quality", &mut |v| {
             v.parse::<u8>()
                 .ok()
@@ -258,7 +257,6 @@ impl Config {
                 .map(|q| config.quality = q)
                 .ok_or_else(|| "expected a whole number from 1 to 100".into())
         });
-        parse("CROP", "a crop", &mut |v| v.parse().map(|c| config.crop = c).map_err(err_text));
         parse("CACHE_CONTROL", "a Cache-Control value", &mut |v| {
             if v.bytes().all(|b| b == b'\t' || (b' '..=b'~').contains(&b)) {
                 config.cache_control = v.to_owned();
@@ -282,6 +280,12 @@ impl Config {
                 .ok_or_else(|| "expected a whole number above 0".into())
         });
         parse("ON_FAILURE", "a failure action", &mut |v| v.parse().map(|a| config.on_failure = a));
+        if let Some(format) = word(get("OUTPUT_FORMAT"), "OUTPUT_FORMAT", &mut problems) {
+            config.format = format;
+        }
+        if let Some(crop) = word(get("CROP"), "CROP", &mut problems) {
+            config.crop = crop;
+        }
 
         match (sizes, width, height) {
             (Some(list), w, h) => {
@@ -419,8 +423,20 @@ fn folder(value: &str) -> String {
     if trimmed.is_empty() { String::new() } else { format!("{trimmed}/") }
 }
 
-fn err_text(e: thumbing::Error) -> String {
-    e.to_string()
+/// The value of the variable `name` parsed by thumbing's vocabulary (the words every
+/// interface of thumbing accepts); a problem naming the variable when it is not one.
+fn word<T: OptionWord>(value: Option<String>, name: &str, problems: &mut Vec<String>) -> Option<T> {
+    match T::parse_named(&value?, name) {
+        Ok(parsed) => Some(parsed),
+        Err(thumbing::Error::InvalidOptions(message)) => {
+            problems.push(message);
+            None
+        }
+        Err(other) => {
+            problems.push(other.to_string());
+            None
+        }
+    }
 }
 
 #[cfg(test)]
@@ -543,5 +559,29 @@ mod tests {
         assert_eq!(main("dir/sub/name").as_deref(), Some("avatars/name.jpg"));
         assert_eq!(main("a.b.c").as_deref(), Some("avatars/a.b.jpg"));
         assert_eq!(main("dir/"), None);
+    }
+
+    #[test]
+    fn word_variables_accept_exactly_the_core_words() {
+        let vocabulary = thumbing::option_words();
+        let mut candidates: Vec<String> =
+            vocabulary.iter().flat_map(|(_, words)| words.iter().map(|w| w.to_string())).collect();
+        candidates.extend(candidates.clone().iter().map(|w| w.to_uppercase()));
+        candidates.extend(["none", "error", "default", "fill", "gif"].map(str::to_owned));
+        for (variable, option) in [("OUTPUT_FORMAT", "format"), ("CROP", "crop")] {
+            let words = &vocabulary.iter().find(|(o, _)| *o == option).unwrap().1;
+            for candidate in &candidates {
+                let expected = words.iter().any(|w| w.eq_ignore_ascii_case(candidate));
+                let result = from(&[("DEST_BUCKET_NAME", "a"), (variable, candidate)]);
+                assert_eq!(result.is_ok(), expected, "{variable}={candidate}");
+                if let Err(e) = result {
+                    assert!(e.to_string().contains(&format!("{variable} {candidate:?} is not one of")), "{e}");
+                }
+            }
+        }
+        assert_eq!(
+            from(&[("DEST_BUCKET_NAME", "a"), ("CROP", "0.2,0.8")]).unwrap().crop,
+            Crop::Focal { x: 0.2, y: 0.8 }
+        );
     }
 }

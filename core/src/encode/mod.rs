@@ -6,7 +6,7 @@ mod png;
 mod webp;
 
 use crate::bitmap::Bitmap;
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// An output format.
 ///
@@ -74,25 +74,6 @@ impl OutputFormat {
     /// ```
     pub fn supports_alpha(self) -> bool {
         self != OutputFormat::Jpeg
-    }
-}
-
-impl std::fmt::Display for OutputFormat {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl std::str::FromStr for OutputFormat {
-    type Err = Error;
-
-    fn from_str(s: &str) -> Result<OutputFormat> {
-        match s.to_ascii_lowercase().as_str() {
-            "jpeg" | "jpg" => Ok(OutputFormat::Jpeg),
-            "png" => Ok(OutputFormat::Png),
-            "webp" => Ok(OutputFormat::WebP),
-            _ => Err(Error::invalid(format!("unknown output format {s:?} (expected jpeg, png or webp)"))),
-        }
     }
 }
 
