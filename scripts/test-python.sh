@@ -7,7 +7,8 @@
 #      maturin;
 #   2. builds the release abi3 wheel for this machine (x86_64 manylinux on the CI machine) and
 #      the sdist with maturin, into a temporary folder;
-#   3. builds the Rust reference binary used for the byte-for-byte parity tests;
+#   3. builds the command-line tool (thumbing-cli), which the byte-for-byte parity tests
+#      compare the module with;
 #   4. checks formatting and clippy for the bindings crate;
 #   5. installs the wheel into a fresh virtualenv with no Rust on PATH (pip --no-index: nothing
 #      is built from source), with the pinned test tools (pytest, pytest-timeout, mypy, Flask),
@@ -28,7 +29,7 @@ cd "$repo"
 source "$repo/scripts/lib/python.sh"
 export_target_dir
 export THUMBING_CORPUS="${THUMBING_CORPUS:-$repo/../shared/corpus}"
-export THUMBING_REFERENCE="$CARGO_TARGET_DIR/release/examples/reference"
+export THUMBING_CLI="$CARGO_TARGET_DIR/release/thumbing"
 venv="$repo/bindings-python/.venv-test"
 python="${PYTHON:-python3}"
 work="$(mktemp -d)"
@@ -54,8 +55,8 @@ wheel="$(ls "$work"/dist/thumbing-*.whl)"
 export THUMBING_SDIST="$(ls "$work"/dist/thumbing-*.tar.gz)"
 ls -l "$work/dist"
 
-step "cargo build --release -p thumbing-python --example reference"
-cargo build --release -p thumbing-python --example reference
+step "cargo build --release -p thumbing-cli"
+cargo build --release -p thumbing-cli
 
 step "cargo fmt --check, cargo clippy -D warnings (thumbing-python)"
 cargo fmt -p thumbing-python --check

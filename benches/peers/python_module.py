@@ -5,8 +5,9 @@
 
 Run with any Python 3.9+, it sets itself up first: a virtualenv in ``.peers/python-module/``
 (git-ignored) with Pillow, pyvips and pyvips-binary pinned, the thumbing module built from
-``bindings-python/`` (``pip install``, release), and the Rust reference binary
-(``cargo build --release -p thumbing-python --example reference``) for the pure-Rust figure.
+``bindings-python/`` (``pip install``, release), and the peer harness
+(``cargo build --release -p thumbing-benches --bin thumbing-peers``), whose worker gives the
+pure-Rust figure.
 It then re-runs itself inside that virtualenv.
 
 The task is the avatar: a 512×512 centred cover crop, upright, JPEG quality 80, from the
@@ -15,8 +16,8 @@ encoded bytes in memory to the encoded bytes in memory. Every library is single-
 runs every library on every file, the library order rotating from round to round, so that
 background load hits all alike; the table gives the median of the rounds after one warm-up.
 
-The pure-Rust figure is ``thumbing::avatar`` timed in a Rust process on the same files, its
-rounds interleaved with the Python rounds; the difference to the Python call is what the binding costs (argument handling, releasing and
+The pure-Rust figure is the same avatar timed in a Rust process (``thumbing-peers worker``,
+the peer harness's worker) on the same files, its rounds interleaved with the Python rounds; the difference to the Python call is what the binding costs (argument handling, releasing and
 taking back the GIL, copying the output into a ``bytes``).
 
 Writes ``docs/benchmarks/python.md`` and ``docs/benchmarks/python.csv``.
@@ -27,6 +28,7 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+import json
 import os
 import platform
 import statistics
@@ -71,7 +73,7 @@ def bootstrap(argv: list[str]) -> int:
     venv_env = dict(os.environ, PATH=f"{VENV / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}")
     run([*pip, *PINS])
     run([*pip, "--no-build-isolation", "--no-deps", "--force-reinstall", "./bindings-python"], env=venv_env)
-    run(["cargo", "build", "--release", "-p", "thumbing-python", "--example", "reference"])
+    run(["cargo", "build", "--release", "-p", "thumbing-benches", "--bin", "thumbing-peers"])
     env = dict(os.environ, VIPS_CONCURRENCY="1", OMP_NUM_THREADS="1", THUMBING_BENCH_INNER="1")
     return subprocess.run([str(python), __file__, *argv], env=env, cwd=REPO).returncode
 
@@ -117,26 +119,35 @@ def libraries(size: int) -> dict[str, tuple[str, Callable[[bytes], bytes]]]:
 
 
 class RustServer:
-    """``reference serve``: a Rust process timing ``thumbing::avatar`` on the files, one round
-    per request, so that its rounds interleave with the Python ones."""
+    """``thumbing-peers worker`` (the protocol of ``benches/src/protocol.rs``): a Rust process
+    timing thumbing's avatar in-process, one round of the files per call of :meth:`round`, so
+    that its rounds interleave with the Python ones."""
 
     def __init__(self, files: list[Path], size: int) -> None:
-        reference = target_dir() / "release" / "examples" / "reference"
-        self.proc = subprocess.Popen(
-            [str(reference), "serve", str(size), *map(str, files)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
+        worker = target_dir() / "release" / "thumbing-peers"
+        self.requests = [
+            json.dumps(
+                {"op": "run", "task": f"cover{size}", "input": str(f.resolve()), "width": size, "height": size,
+                 "format": "jpeg", "quality": 80}
+            )
+            for f in files
+        ]
+        self.proc = subprocess.Popen([str(worker), "worker"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
 
     def round(self) -> list[float]:
         assert self.proc.stdin and self.proc.stdout
-        self.proc.stdin.write("go\n")
-        self.proc.stdin.flush()
-        line = self.proc.stdout.readline()
-        if not line:
-            raise RuntimeError("the Rust reference process exited")
-        return [float(ms) for ms in line.split("\t")]
+        times = []
+        for request in self.requests:
+            self.proc.stdin.write(request + "\n")
+            self.proc.stdin.flush()
+            line = self.proc.stdout.readline()
+            if not line:
+                raise RuntimeError("the thumbing-peers worker exited")
+            answer = json.loads(line)
+            if "error" in answer:
+                raise RuntimeError(f"thumbing-peers worker: {answer['error']}")
+            times.append(float(answer["ms"]))
+        return times
 
     def close(self) -> None:
         if self.proc.stdin:
@@ -252,8 +263,8 @@ def measure(args: argparse.Namespace) -> int:
         "",
         "- **thumbing (Python)**: `thumbing.avatar(data, 512)`: full decode, EXIF orientation, ICC",
         "  profile to sRGB, Lanczos3 on the exact crop window, JPEG with optimised Huffman tables.",
-        "- **thumbing (Rust)**: `thumbing::avatar(&bytes, 512)` timed in a Rust process on the same",
-        "  files, its rounds interleaved with the Python ones (`bindings-python/examples/reference.rs serve`).",
+        "- **thumbing (Rust)**: the same avatar timed in a Rust process on the same files, its rounds",
+        "  interleaved with the Python ones (the peer harness's worker, `thumbing-peers worker`).",
         "  *Python overhead* is the difference. The binding itself adds argument handling, releasing",
         "  the GIL and one copy of the (~40 kB) output; the rest is the Python process being shared",
         "  with Pillow and libvips (allocator and cache state) and noise between two processes.",

@@ -1,4 +1,13 @@
-//! Benchmark support for [thumbing](https://docs.rs/thumbing).
+//! Benchmark support for [thumbing](https://docs.rs/thumbing): every timing of thumbing lives
+//! in this crate. Start at `src/bin/thumbing-peers/main.rs` (the peer harness and its
+//! commands) or `benches/` (the criterion benches); the library below is what they share.
+//!
+//! | command | measures |
+//! |---|---|
+//! | `cargo bench -p thumbing-benches` | each stage and the whole pipeline (criterion) |
+//! | `bash scripts/bench-peers.sh` | thumbing against sharp, Pillow, pyvips, its Python module, its WebAssembly build and the Lambda function's Node.js original |
+//! | `thumbing-peers worker` | thumbing's avatar timed in-process, one JSON request per line ([`protocol`]); the Python and WebAssembly benchmarks use it for the native figure |
+//! | `cargo run --release -p thumbing-benches --example shrink_timing -- photo.jpg` | shrink-on-load: scaled decodes against zune-jpeg, avatars with and without it |
 //!
 //! * [`reference`]: a slow `f64` Lanczos3 pipeline that every library's output is scored
 //!   against, and [`ssim`]: the SSIM / PSNR scores.

@@ -4,9 +4,9 @@
 * The public corpus is at ``$THUMBING_CORPUS``, by default ``../shared/corpus`` next to the
   repository. Without it, corpus tests are skipped with a plain message, except with
   ``CI=true``, where they fail: CI must not pass by testing nothing.
-* The Rust reference binary (``bindings-python/examples/reference.rs``) is at
-  ``$THUMBING_REFERENCE``, by default ``$CARGO_TARGET_DIR/release/examples/reference``; the
-  same rule applies. ``scripts/test-python.sh`` builds it.
+* The command-line tool ``thumbing`` (``cli/``), which the parity tests compare with, is at
+  ``$THUMBING_CLI``, by default ``$CARGO_TARGET_DIR/release/thumbing``; the same rule
+  applies. ``scripts/test-python.sh`` builds it.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ CORPUS = Path(os.environ.get("THUMBING_CORPUS") or REPO.parent / "shared" / "cor
 TARGET = Path(os.environ.get("CARGO_TARGET_DIR") or REPO / "target")
 if not TARGET.is_absolute():
     TARGET = REPO / TARGET
-REFERENCE = Path(os.environ.get("THUMBING_REFERENCE") or TARGET / "release" / "examples" / "reference")
+CLI = Path(os.environ.get("THUMBING_CLI") or TARGET / "release" / "thumbing")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 #: Large real photos from the corpus (camera JPEGs with EXIF, ICC).
@@ -85,15 +85,14 @@ def photos(corpus: Path) -> list[bytes]:
 
 
 @pytest.fixture(scope="session")
-def reference() -> Path:
-    """The Rust reference binary; skips (or fails under CI) when it is not built."""
-    if not REFERENCE.is_file():
+def cli() -> Path:
+    """The ``thumbing`` command; skips (or fails under CI) when it is not built."""
+    if not CLI.is_file():
         missing(
-            f"the Rust reference binary is not at {REFERENCE}; build it with "
-            "`cargo build --release -p thumbing-python --example reference` "
-            "(or set THUMBING_REFERENCE)"
+            f"the thumbing command is not at {CLI}; build it with "
+            "`cargo build --release -p thumbing-cli` (or set THUMBING_CLI)"
         )
-    return REFERENCE
+    return CLI
 
 
 @pytest.fixture(scope="session")

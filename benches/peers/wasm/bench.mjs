@@ -2,7 +2,7 @@
 // @jsquash/jpeg (MozJPEG) + @jsquash/resize, and pica (+ @jsquash/jpeg, as pica has no codec),
 // plus native thumbing on the same machine for the cost of running in WebAssembly.
 //
-//   node bench.mjs [--runs N] [--native PATH] [--out DIR] PHOTO...
+//   node bench.mjs [--runs N] [--native PATH-TO-thumbing-peers] [--out DIR] PHOTO...
 //
 // Task: encoded JPEG in memory → decode → 512×512 centre cover crop → JPEG quality 80, in
 // memory. Every library runs on one thread. Per photo: one warm-up call per library, then N
@@ -139,15 +139,22 @@ function psnr(image, reference) {
   return sum === 0 ? Infinity : 10 * Math.log10((255 * 255) / (sum / n));
 }
 
-function nativeTimes(binary, runs, photos) {
-  if (!binary) return new Map();
-  const out = execFileSync(binary, [String(runs), ...photos], { encoding: "utf8" });
+// Native thumbing: the peer harness's worker (`thumbing-peers worker`, benches/src/protocol.rs),
+// which times the same task in-process; per photo one untimed warm-up, then `runs` timed calls.
+function nativeTimes(peers, runs, photos) {
+  if (!peers) return new Map();
+  const request = (photo) =>
+    JSON.stringify({ op: "run", task: "cover512", input: resolve(photo), width: SIZE, height: SIZE, format: "jpeg", quality: QUALITY });
+  const requests = photos.flatMap((photo) => Array(runs + 1).fill(request(photo)));
+  const out = execFileSync(peers, ["worker"], { input: `${requests.join("\n")}\n`, encoding: "utf8", maxBuffer: 64 << 20 });
+  const answers = out.trim().split("\n").map((line) => JSON.parse(line));
   return new Map(
-    out
-      .trim()
-      .split("\n")
-      .map((line) => JSON.parse(line))
-      .map((r) => [r.file, r]),
+    photos.map((photo, i) => {
+      const mine = answers.slice(i * (runs + 1), (i + 1) * (runs + 1));
+      const failed = mine.find((a) => a.error);
+      if (failed) throw new Error(`native thumbing failed on ${photo}: ${failed.error}`);
+      return [photo, { ms: mine.slice(1).map((a) => a.ms), bytes: mine[0].bytes }];
+    }),
   );
 }
 
@@ -241,11 +248,11 @@ function write(args, rows) {
     `Task: a JPEG photo in memory → decode → ${SIZE}×${SIZE} centre cover crop → JPEG quality ${QUALITY} in memory, one thread, under Node ${process.version} (V8 runs the same WebAssembly as Chromium). ` +
       `Median of ${args.runs} runs after a warm-up; p25–p75 in brackets. Machine: ${cpus()[0]?.model ?? "unknown CPU"}, ${cpus().length} cores.`,
     "",
-    "Made by `bash benches/peers/wasm/run.sh` (which builds the package and the native timer, then runs `node benches/peers/wasm/bench.mjs`).",
+    "Made by `bash benches/peers/wasm/run.sh` (which builds the package and the peer harness, then runs `node benches/peers/wasm/bench.mjs`).",
     "",
     "| library | what runs |",
     "|---|---|",
-    "| thumbing (native) | the same Rust code compiled for x86-64 (`bindings-wasm/examples/native_timing.rs`): the server |",
+    "| thumbing (native) | the same Rust code compiled for x86-64, timed in-process by the peer harness's worker (`thumbing-peers worker`): the server |",
     ...LIBRARIES.map((lib) => `| ${lib.name} | ${lib.pipeline} |`),
     "",
     `Versions: thumbing-wasm ${pkg.version}, @jsquash/jpeg ${version("@jsquash/jpeg")}, @jsquash/resize ${version("@jsquash/resize")}, pica ${version("pica")}.`,

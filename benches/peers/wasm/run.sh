@@ -3,7 +3,8 @@
 #
 #   bash benches/peers/wasm/run.sh [--runs N]
 #
-# Builds the npm package (bindings-wasm/build.sh) and the native timer, installs the pinned
+# Builds the npm package (bindings-wasm/build.sh) and the peer harness, whose worker times native
+# thumbing (`thumbing-peers worker`), installs the pinned
 # peers into benches/peers/wasm/node_modules (git-ignored) with `npm ci`, then times every
 # library on the corpus photos ($THUMBING_CORPUS, default ../shared/corpus next to the repository).
 set -euo pipefail
@@ -16,8 +17,8 @@ corpus="${THUMBING_CORPUS:-$root/../shared/corpus}"
 [[ -f "$corpus/MANIFEST.tsv" ]] || { echo "run.sh: no test corpus at $corpus (set THUMBING_CORPUS)" >&2; exit 1; }
 
 bash "$root/bindings-wasm/build.sh"
-(cd "$root" && cargo build --release -p thumbing-wasm --example native_timing)
+(cd "$root" && cargo build --release -p thumbing-benches --bin thumbing-peers)
 (cd "$here" && npm ci --no-audit --no-fund)
 
 photos=("$corpus"/photos-exif-samples/*.jpg "$corpus/sharp-fixtures/2569067123_aca715a2ee_o.jpg" "$corpus/sharp-fixtures/flowers.jpeg")
-node "$here/bench.mjs" --native "$target_dir/release/examples/native_timing" --out "$root/docs/benchmarks" "$@" "${photos[@]}"
+node "$here/bench.mjs" --native "$target_dir/release/thumbing-peers" --out "$root/docs/benchmarks" "$@" "${photos[@]}"

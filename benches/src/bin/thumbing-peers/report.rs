@@ -209,34 +209,19 @@ fn runs_csv(run: &RunResult, ctx: &Context<'_>) -> String {
 
 fn chart(run: &RunResult, ctx: &Context<'_>) -> Chart {
     let groups = run.cases.iter().map(|c| format!("{} · {}", c.case.task.name, c.case.short_name())).collect();
-    let time = run
-        .cases
-        .iter()
-        .map(|c| {
-            c.rows
-                .iter()
-                .map(|m| Bar {
-                    series: m.lib.clone(),
-                    value: median(m),
-                    label: median(m).map_or_else(|| "failed".into(), |v| format!("{} ms", ms(v))),
-                })
-                .collect()
-        })
-        .collect();
-    let memory = run
-        .cases
-        .iter()
-        .map(|c| {
-            c.rows
-                .iter()
-                .map(|m| Bar {
-                    series: m.lib.clone(),
-                    value: m.peak_kb.map(|v| v as f64 / 1024.0),
-                    label: m.peak_kb.map_or_else(|| "n/a".into(), |v| format!("{} MiB", mib(v))),
-                })
-                .collect()
-        })
-        .collect();
+    // One bar per library and case: its value and the label printed after it.
+    let bars = |figure: &dyn Fn(&Measurement) -> (Option<f64>, String)| -> Vec<Vec<Bar>> {
+        let bar = |m: &Measurement| {
+            let (value, label) = figure(m);
+            Bar { series: m.lib.clone(), value, label }
+        };
+        run.cases.iter().map(|c| c.rows.iter().map(bar).collect()).collect()
+    };
+    let time = bars(&|m| (median(m), median(m).map_or_else(|| "failed".into(), |v| format!("{} ms", ms(v)))));
+    let memory = bars(&|m| {
+        let label = m.peak_kb.map_or_else(|| "n/a".into(), |v| format!("{} MiB", mib(v)));
+        (m.peak_kb.map(|v| v as f64 / 1024.0), label)
+    });
     Chart {
         title: format!(
             "{} — single-threaded, median of {} interleaved runs",

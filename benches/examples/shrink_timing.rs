@@ -3,12 +3,13 @@
 //! avatars with shrink-on-load on and off. Medians of several runs.
 //!
 //! ```text
-//! cargo run --release -p thumbing --example shrink_timing -- photo.jpg [more.jpg ...]
+//! cargo run --release -p thumbing-benches --example shrink_timing -- photo.jpg [more.jpg ...]
 //! ```
 
 use std::time::{Duration, Instant};
 
 use thumbing::Options;
+use thumbing_benches::stats;
 use zune_core::bytestream::ZCursor;
 use zune_core::colorspace::ColorSpace;
 use zune_core::options::DecoderOptions;
@@ -16,17 +17,17 @@ use zune_jpeg::JpegDecoder;
 
 const RUNS: usize = 7;
 
+/// The median time of `RUNS` calls of `f`, after one untimed call.
 fn median(mut f: impl FnMut()) -> Duration {
-    f(); // warm-up
-    let mut times: Vec<Duration> = (0..RUNS)
+    f();
+    let times: Vec<f64> = (0..RUNS)
         .map(|_| {
             let start = Instant::now();
             f();
-            start.elapsed()
+            start.elapsed().as_secs_f64()
         })
         .collect();
-    times.sort();
-    times[RUNS / 2]
+    Duration::from_secs_f64(stats::median(&times).unwrap_or_default())
 }
 
 fn ms(d: Duration) -> String {
