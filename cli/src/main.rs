@@ -1,4 +1,6 @@
-//! `thumbing`: make avatars from photos on the command line.
+//! `thumbing`: make avatars from photos on the command line, a thin layer over the
+//! [`thumbing`] crate. Start reading at `AvatarArgs` (one flag per option of
+//! [`thumbing::Options`], parsed through [`thumbing::OptionWord`]), then `run_avatar`.
 //!
 //! ```text
 //! thumbing avatar photos/ -o avatars/ --sizes 512,128
@@ -257,22 +259,34 @@ fn print_report(console: &Console, json: bool, bar: &ProgressBar, report: &FileR
     }
 }
 
+impl AvatarArgs {
+    /// The output boxes, in order.
+    fn boxes(&self) -> Vec<(u32, u32)> {
+        self.sizes.clone().unwrap_or_else(|| vec![(self.size, self.size)])
+    }
+
+    /// The library's options these flags ask for.
+    fn options(&self) -> Options {
+        Options::new()
+            .boxes(self.boxes())
+            .format(self.format)
+            .quality(self.quality)
+            .crop(self.crop)
+            .fit(self.fit)
+            .filter(self.filter)
+            .background(self.background)
+            .progressive(self.progressive)
+            .png_compression(self.png_compression)
+            .max_pixels(self.max_pixels)
+            .max_input_bytes(self.max_input_bytes)
+            .fail_on(if self.best_effort { FailOn::Never } else { self.fail_on })
+    }
+}
+
 fn run_avatar(args: AvatarArgs) -> ExitCode {
     let console = Console::default();
-    let sizes = args.sizes.clone().unwrap_or_else(|| vec![(args.size, args.size)]);
-    let options = Options::new()
-        .boxes(sizes.iter().copied())
-        .format(args.format)
-        .quality(args.quality)
-        .crop(args.crop)
-        .fit(args.fit)
-        .filter(args.filter)
-        .background(args.background)
-        .progressive(args.progressive)
-        .png_compression(args.png_compression)
-        .max_pixels(args.max_pixels)
-        .max_input_bytes(args.max_input_bytes)
-        .fail_on(if args.best_effort { FailOn::Never } else { args.fail_on });
+    let sizes = args.boxes();
+    let options = args.options();
     if let Err(e) = options.validate() {
         console.err(&format!("thumbing: {e}"));
         return ExitCode::from(2);
@@ -601,21 +615,9 @@ mod tests {
 
     #[test]
     fn defaults_are_the_core_defaults() {
-        let args = avatar_args(&[]).unwrap();
-        let options = Options::new()
-            .size(args.size)
-            .format(args.format)
-            .quality(args.quality)
-            .crop(args.crop)
-            .fit(args.fit)
-            .filter(args.filter)
-            .background(args.background)
-            .progressive(args.progressive)
-            .png_compression(args.png_compression)
-            .max_pixels(args.max_pixels)
-            .max_input_bytes(args.max_input_bytes)
-            .fail_on(args.fail_on);
-        assert_eq!(options, Options::new());
+        assert_eq!(avatar_args(&[]).unwrap().options(), Options::new());
+        let best_effort = avatar_args(&["--best-effort"]).unwrap().options();
+        assert_eq!(best_effort, Options::new().fail_on(FailOn::Never));
     }
 
     #[test]

@@ -1,31 +1,21 @@
 //! The handler on a folder-backed store, as in `examples/local.rs`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use thumbing_lambda::handler::{Config, Outcome, handle_payload};
 use thumbing_storage::{LocalStore, PutOptions, Store};
 
-/// A fresh folder under the system's temporary folder, removed when dropped.
-struct TempRoot(PathBuf);
-
-impl TempRoot {
-    fn new(name: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!("thumbing-lambda-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        TempRoot(dir)
-    }
-}
-
-impl Drop for TempRoot {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
+/// An empty folder for one test, under Cargo's temporary folder for integration tests.
+fn fresh_dir(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
 }
 
 #[tokio::test]
 async fn the_handler_runs_on_a_folder() {
-    let root = TempRoot::new("handler");
-    let store = LocalStore::new(&root.0);
+    let root = fresh_dir("handler-on-a-folder");
+    let store = LocalStore::new(&root);
     let photo = include_bytes!("../../fixtures/landscape_2.jpg").to_vec();
     store.put("uploads", "in/me.jpg", photo, PutOptions::default()).await.unwrap();
     let event = serde_json::json!({"Records": [{
@@ -35,7 +25,7 @@ async fn the_handler_runs_on_a_folder() {
     }]});
     let report = handle_payload(&store, &Config::new("assets"), event).await.unwrap();
     assert!(matches!(report.records[0].outcome, Outcome::Processed { .. }), "{report:?}");
-    let avatar = std::fs::read(root.0.join("assets/avatars/me.jpg")).unwrap();
+    let avatar = std::fs::read(root.join("assets/avatars/me.jpg")).unwrap();
     let info = thumbing::probe(&avatar).unwrap();
     assert_eq!((info.width, info.height), (512, 512));
 }

@@ -1,34 +1,24 @@
 //! The folder-backed store: the same behaviour as S3 for everything the avatar services
 //! use, and no way out of its root.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use thumbing_storage::{LocalStore, PutOptions, Store, StoreErrorKind};
 
-/// A fresh folder under the system's temporary folder, removed when dropped.
-struct TempRoot(PathBuf);
-
-impl TempRoot {
-    fn new(name: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!("thumbing-storage-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        TempRoot(dir)
-    }
-}
-
-impl Drop for TempRoot {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
+/// An empty folder for one test, under Cargo's temporary folder for integration tests.
+fn fresh_dir(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
 }
 
 #[tokio::test]
 async fn objects_round_trip_with_headers_metadata_and_tags() {
-    let root = TempRoot::new("round-trip");
-    let store = LocalStore::new(&root.0);
+    let root = fresh_dir("local-round-trip");
+    let store = LocalStore::new(&root);
     let options = PutOptions::default().content_type("image/jpeg").cache_control("no-cache").metadata("a", "1");
     store.put("assets", "avatars/me.jpg", b"abc".to_vec(), options).await.unwrap();
-    assert_eq!(std::fs::read(root.0.join("assets/avatars/me.jpg")).unwrap(), b"abc");
+    assert_eq!(std::fs::read(root.join("assets/avatars/me.jpg")).unwrap(), b"abc");
 
     let object = store.get("assets", "avatars/me.jpg", 3).await.unwrap();
     assert_eq!(object.data, b"abc");
@@ -63,8 +53,8 @@ async fn objects_round_trip_with_headers_metadata_and_tags() {
 
 #[tokio::test]
 async fn keys_cannot_leave_the_root() {
-    let root = TempRoot::new("escape");
-    let store = LocalStore::new(root.0.join("inner"));
+    let root = fresh_dir("local-escape");
+    let store = LocalStore::new(root.join("inner"));
     for (bucket, key) in [
         ("b", "../x"),
         ("b", "a/../../x"),
@@ -81,5 +71,5 @@ async fn keys_cannot_leave_the_root() {
         let err = store.put(bucket, key, b"x".to_vec(), PutOptions::default()).await.unwrap_err();
         assert_eq!(err.kind(), StoreErrorKind::Invalid, "{bucket}/{key}");
     }
-    assert!(!root.0.join("x").exists());
+    assert!(!root.join("x").exists());
 }
