@@ -12,6 +12,10 @@
 //! info = thumbing.probe(b"...")
 //! ```
 //!
+//! Start reading at `avatar` and `process` below; `options.rs` turns their keyword
+//! arguments into [`thumbing::Options`], `input.rs` reads `data`, `errors.rs` maps errors to
+//! exception classes, and `python/thumbing/__init__.pyi` is the API as Python sees it.
+//!
 //! Every call that touches an image runs with the GIL released (reading a path included), so a
 //! thread pool uses every core. Errors map onto `thumbing.ThumbingError` and its subclasses;
 //! invalid options raise `ValueError` or `TypeError`.

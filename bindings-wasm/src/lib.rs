@@ -18,7 +18,9 @@
 //! canvas.getContext("2d").putImageData(new ImageData(preview.data, preview.width, preview.height), 0, 0);
 //! ```
 //!
-//! The npm package is built by `bindings-wasm/build.sh` into `bindings-wasm/pkg/`. On native
+//! Start reading at the exported functions below; `options.rs` turns the options object into
+//! [`thumbing::Options`], and `src/types.d.ts` holds the TypeScript types. The npm package is
+//! built by `bindings-wasm/build.sh` into `bindings-wasm/pkg/`. On native
 //! targets this crate compiles too (so its option parsing is unit-tested with `cargo test`), but
 //! the exported functions need a JavaScript host.
 #![deny(missing_docs)]

@@ -1,6 +1,12 @@
 //! # thumbing
 //!
-//! Fast, safe avatars and thumbnails from untrusted photos, in pure Rust.
+//! Fast, safe avatars and thumbnails from untrusted photos, in pure Rust. This crate holds all
+//! of thumbing's image logic; the command-line tool, the Python and WebAssembly packages and
+//! the AWS Lambda function are thin layers over it.
+//!
+//! Start reading at [`Options`] (everything a caller can set, and the option words every
+//! interface accepts: [`OptionWord`]) and at "The pipeline" below, which names the module of
+//! each stage; `docs/architecture.md` in the repository lists every module.
 //!
 //! One call takes the bytes of a JPEG, PNG, WebP or GIF and returns a square avatar:
 //!

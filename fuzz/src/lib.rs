@@ -1,5 +1,7 @@
 //! What the fuzz targets share: the checks every result must pass, and the options the
-//! `avatar` target reads from the first bytes of its input.
+//! `avatar` target reads from the first bytes of its input. The targets themselves are in
+//! `fuzz_targets/`, one per decoder and one for the whole pipeline; `fuzz/README.md` says how
+//! to run them.
 //!
 //! A check that fails panics, and libFuzzer reports the input as a crash. So does any panic
 //! inside thumbing, even one its decoder guard would catch: the guard is a last line of

@@ -1,9 +1,9 @@
 //! # thumbing-lambda
 //!
 //! An AWS Lambda function (runtime `provided.al2023`, x86_64 or arm64) that turns every
-//! image uploaded to an S3 bucket into an avatar in another bucket, with
-//! [thumbing](thumbing): `uploads/<user>.png` → `avatars/<user>.jpg`, 512×512, centre
-//! crop, upright, sRGB, JPEG quality 80, no EXIF.
+//! image uploaded to an S3 bucket into an avatar in another bucket with [`thumbing`]
+//! (`uploads/<user>.png` → `avatars/<user>.jpg`, 512×512, centre crop, upright, sRGB, JPEG
+//! quality 80, no EXIF).
 //!
 //! Start reading at the [`handler`] module: [`handle_event`](handler::handle_event) is a
 //! plain async function from an [`S3Event`](aws_lambda_events::event::s3::S3Event) to a
