@@ -1,20 +1,15 @@
 //! The handler on a folder-backed store, as in `examples/local.rs`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use thumbing_lambda::handler::{Config, Outcome, handle_payload};
 use thumbing_storage::{LocalStore, PutOptions, Store};
 
-/// An empty folder for one test, under Cargo's temporary folder for integration tests.
-fn fresh_dir(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
-}
-
 #[tokio::test]
 async fn the_handler_runs_on_a_folder() {
-    let root = fresh_dir("handler-on-a-folder");
+    // A fresh folder under Cargo's temporary folder for integration tests.
+    let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("handler-on-a-folder");
+    let _ = std::fs::remove_dir_all(&root);
     let store = LocalStore::new(&root);
     let photo = include_bytes!("../../fixtures/landscape_2.jpg").to_vec();
     store.put("uploads", "in/me.jpg", photo, PutOptions::default()).await.unwrap();
