@@ -97,9 +97,9 @@ EOF
 if $run_tests; then
     step "the Python test suite against the x86_64 wheel, in a fresh venv without Rust"
     export THUMBING_CORPUS="${THUMBING_CORPUS:-$repo/../shared/corpus}"
-    export THUMBING_REFERENCE="$CARGO_TARGET_DIR/release/examples/reference"
+    export THUMBING_CLI="$CARGO_TARGET_DIR/release/thumbing"
     export THUMBING_SDIST="$(ls "$dist"/thumbing-*.tar.gz)"
-    cargo build --release -p thumbing-python --example reference
+    cargo build --release -p thumbing-cli
     test_wheel "$(ls "$dist"/thumbing-*x86_64.whl)" "$(mktemp -d)/venv"
 fi
 echo "wheels and sdist in $dist"

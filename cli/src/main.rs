@@ -1,6 +1,7 @@
 //! `thumbing`: make avatars from photos on the command line, a thin layer over the
 //! [`thumbing`] crate. Start reading at `AvatarArgs` (one flag per option of
-//! [`thumbing::Options`], parsed through [`thumbing::OptionWord`]), then `run_avatar`.
+//! [`thumbing::Options`], parsed through [`thumbing::OptionWord`]), then `run_avatar`;
+//! `plan.rs` decides what a batch reads and writes before anything is decoded.
 //!
 //! ```text
 //! thumbing avatar photos/ -o avatars/ --sizes 512,128
