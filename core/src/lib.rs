@@ -130,30 +130,31 @@ pub fn probe(bytes: &[u8]) -> Result<ImageInfo> {
     error::guard(|| decode::probe(bytes, &unlimited))
 }
 
-/// Decodes a JPEG at `1/denominator` of its stored size (`denominator` 1, 2, 4 or 8) with
-/// thumbing's own scaled decoder, the one behind [`Options::shrink_on_load`]: the reduction
-/// happens in the DCT domain, so a 1/8 decode costs little more than reading the file.
+/// Decodes a JPEG at `scale`/8 of its stored size (`scale` 1 to 8) with thumbing's own
+/// decoder, the one behind [`Options::process`] for JPEG: the reduction happens in the DCT
+/// domain (libjpeg's scaled decoding), so a 1/8 decode costs little more than reading the
+/// file.
 ///
-/// Returns `Ok(None)` when the file is outside what the scaled decoder covers (arithmetic
-/// coding, 12-bit or lossless frames, CMYK or RGB-coded components, unusual chroma sampling,
-/// damaged or truncated data); [`Options`] then decodes it at full size with the general
-/// decoder. The size is rounded up (`ceil(width / denominator)`); pixels are as stored:
-/// RGB or gray, not turned upright and not colour-managed. Default [`Limits`] apply.
+/// Returns `Ok(None)` when the file is outside what thumbing's decoder covers (arithmetic
+/// coding, 12-bit or lossless frames, non-integer sampling ratios, damaged or truncated
+/// data); [`Options`] then decodes it at full size with the general decoder. The size is
+/// rounded up (`ceil(width * scale / 8)`); pixels are as stored: RGB, gray or CMYK ink, not
+/// turned upright and not colour-managed. Default [`Limits`] apply.
 ///
 /// ```
 /// let photo = include_bytes!("../../fixtures/landscape_1.jpg");
 /// let info = thumbing::probe(photo)?;
-/// let small = thumbing::decode_jpeg_reduced(photo, 4)?.expect("a baseline YCbCr JPEG");
-/// assert_eq!(small.width, info.width.div_ceil(4));
+/// let small = thumbing::decode_jpeg_scaled(photo, 3)?.expect("a baseline YCbCr JPEG");
+/// assert_eq!(small.width, (info.width * 3).div_ceil(8));
 /// assert_eq!(small.layout, thumbing::PixelLayout::Rgb);
-/// assert!(thumbing::decode_jpeg_reduced(photo, 3).is_err());
+/// assert!(thumbing::decode_jpeg_scaled(photo, 9).is_err());
 /// # Ok::<(), thumbing::Error>(())
 /// ```
-pub fn decode_jpeg_reduced(bytes: &[u8], denominator: u32) -> Result<Option<Bitmap>> {
-    if !matches!(denominator, 1 | 2 | 4 | 8) {
-        return Err(Error::invalid(format!("JPEG scale denominator {denominator} is not 1, 2, 4 or 8")));
+pub fn decode_jpeg_scaled(bytes: &[u8], scale: u32) -> Result<Option<Bitmap>> {
+    if !(1..=8).contains(&scale) {
+        return Err(Error::invalid(format!("JPEG scale {scale}/8 is out of range: the scale is 1 to 8 eighths")));
     }
-    error::guard(|| decode::decode_jpeg_reduced(bytes, &Limits::default(), denominator))
+    error::guard(|| decode::decode_jpeg_scaled(bytes, &Limits::default(), scale))
 }
 
 // The crate's README (its page on crates.io) is compiled as a doc test, so its example stays right.

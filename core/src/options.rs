@@ -260,12 +260,12 @@ impl Options {
         self
     }
 
-    /// Whether JPEGs may be decoded at 1/2, 1/4 or 1/8 of their size straight from the DCT
-    /// coefficients when the outputs are small enough (default on), like libjpeg's scaled
-    /// decoding behind sharp and Pillow's `draft`. The reduction is the largest one that
-    /// leaves the crop window at least [`SHRINK_ON_LOAD_MARGIN`] times the output size;
-    /// several sizes share one decode at the scale the largest of them needs. Files the
-    /// scaled decoder does not cover are decoded at full size as before.
+    /// Whether JPEGs may be decoded at a reduced scale M/8 (M from 1 to 7) straight from the
+    /// DCT coefficients when the outputs are small enough (default on), like libjpeg's
+    /// scaled decoding behind sharp and Pillow's `draft`. The scale is the smallest that
+    /// leaves every output's crop window at least [`Options::shrink_on_load_margin`] times
+    /// the output's size; several sizes share one decode at the scale the largest of them
+    /// needs. Files the scaled decoder does not cover are decoded at full size as before.
     ///
     /// ```
     /// let photo = include_bytes!("../../fixtures/landscape_1.jpg");
@@ -280,17 +280,17 @@ impl Options {
     }
 
     /// How much reduction shrink-on-load leaves to the resampling filter (default
-    /// [`SHRINK_ON_LOAD_MARGIN`], 2): the crop window, decoded at 1/2, 1/4 or 1/8, must still
-    /// be at least `margin` times the output in each direction. A lower margin (down to 1)
-    /// decodes smaller and faster at some cost in sharpness; a higher one the reverse. Must be
-    /// a finite number of at least 1 ([`Options::validate`]).
+    /// [`SHRINK_ON_LOAD_MARGIN`]): the crop window, decoded at M/8, must still be at least
+    /// `margin` times the output in each direction. A lower margin (down to 1) decodes
+    /// smaller and faster at some cost in sharpness; a higher one the reverse. Must be a
+    /// finite number of at least 1 ([`Options::validate`]).
     ///
     /// ```
     /// let info = thumbing::probe(include_bytes!("../../fixtures/landscape_1.jpg"))?;
     /// let side = info.upright_size().0.min(info.upright_size().1);
     /// let options = thumbing::Options::new().size(side / 8);
-    /// assert_eq!(options.shrink_factor(&info), 4);
-    /// assert_eq!(options.clone().shrink_on_load_margin(1.0).shrink_factor(&info), 8);
+    /// assert_eq!(options.clone().shrink_on_load_margin(2.0).decode_scale(&info), 2);
+    /// assert_eq!(options.clone().shrink_on_load_margin(1.0).decode_scale(&info), 1);
     /// assert!(options.shrink_on_load_margin(0.5).validate().is_err());
     /// # Ok::<(), thumbing::Error>(())
     /// ```
@@ -299,38 +299,42 @@ impl Options {
         self
     }
 
-    /// The reduction (1, 2, 4 or 8) shrink-on-load would decode an image with these headers
-    /// at: the largest power of two at most 8 that keeps every output's crop window at least
-    /// [`Options::shrink_on_load_margin`] times the output's size. Always 1 for formats other
-    /// than JPEG, when shrink-on-load is off, or with an invalid margin.
+    /// The scale, in eighths of the stored size (1 to 8), that shrink-on-load would decode
+    /// an image with these headers at: the smallest that keeps every output's crop window at
+    /// least [`Options::shrink_on_load_margin`] times the output's size. Always 8 (full
+    /// size) for formats other than JPEG, when shrink-on-load is off, or with an invalid
+    /// margin.
     ///
     /// ```
     /// let info = thumbing::probe(include_bytes!("../../fixtures/landscape_1.jpg"))?;
     /// let (w, h) = info.upright_size();
     /// let side = w.min(h);
-    /// // A window of `side` pixels over a side/8 output: a reduction of 4 keeps 2x margin.
-    /// assert_eq!(thumbing::Options::new().size(side / 8).shrink_factor(&info), 4);
-    /// assert_eq!(thumbing::Options::new().size(side).shrink_factor(&info), 1);
+    /// let options = thumbing::Options::new().shrink_on_load_margin(2.0);
+    /// // A window of `side` pixels over a side/8 output: 2/8 keeps a margin of 2.
+    /// assert_eq!(options.clone().size(side / 8).decode_scale(&info), 2);
+    /// // Over a 3·side/16 output, 3/8 does.
+    /// assert_eq!(options.clone().size(3 * side / 16).decode_scale(&info), 3);
+    /// assert_eq!(options.size(side).decode_scale(&info), 8);
     /// # Ok::<(), thumbing::Error>(())
     /// ```
-    pub fn shrink_factor(&self, info: &ImageInfo) -> u32 {
+    pub fn decode_scale(&self, info: &ImageInfo) -> u32 {
         let margin = self.shrink_margin;
         if !self.shrink_on_load || info.format != ImageFormat::Jpeg || !(margin.is_finite() && margin >= 1.0) {
-            return 1;
+            return 8;
         }
         let (up_w, up_h) = info.upright_size();
-        let mut shrink = 8;
+        let mut scale = 1;
         for &(box_w, box_h) in &self.sizes {
             // The window's size does not depend on where the crop is placed.
             let plan = crop::plan(up_w, up_h, box_w, box_h, self.fit, Crop::Centre, || None);
             let (_, _, window_w, window_h) = plan.window;
             let (out_w, out_h) = (f64::from(plan.resized.0.max(1)), f64::from(plan.resized.1.max(1)));
-            let room = (window_w / (margin * out_w)).min(window_h / (margin * out_h));
-            while shrink > 1 && f64::from(shrink) > room {
-                shrink /= 2;
-            }
+            // The smallest M with window · M/8 ≥ margin · output in both directions (a
+            // hair of tolerance for windows that are exact multiples).
+            let needed = (8.0 * margin * (out_w / window_w).max(out_h / window_h) - 1e-9).ceil();
+            scale = scale.max(needed.clamp(1.0, 8.0) as u32);
         }
-        shrink
+        scale
     }
 
     /// The output format these options produce.

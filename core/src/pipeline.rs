@@ -9,10 +9,9 @@
 use crate::bitmap::{Bitmap, PixelLayout};
 use crate::color::{self, SourceProfile};
 use crate::crop::{self, Saliency};
-use crate::decode::{self, Decoded, FailOn, ImageInfo};
+use crate::decode::{self, Decoded, ImageInfo, Request};
 use crate::encode::{self, EncodeSettings, OutputFormat};
 use crate::error::{self, Result};
-use crate::limits::Limits;
 use crate::options::Options;
 use crate::resize::{self, Filter};
 
@@ -81,17 +80,20 @@ impl Options {
     /// ```
     pub fn render(&self, bytes: &[u8]) -> Result<Vec<Bitmap>> {
         self.validate()?;
-        let (info, decoded) = decode_guarded(bytes, &self.limits, self.fail_on, |info| self.shrink_factor(info))?;
+        let (info, decoded) = error::guard(|| {
+            let info = decode::probe(bytes, &self.limits)?;
+            let decoded = decode::decode(bytes, &self.limits, self.fail_on, &self.decode_request(&info))?;
+            Ok((info, decoded))
+        })?;
         let profile = decoded.icc.as_deref().and_then(SourceProfile::parse);
         let orientation = decoded.orientation;
         let source = &decoded.bitmap;
-        // Geometry is planned at the stored size, then mapped onto the (maybe reduced) bitmap.
-        let shrink = f64::from(decoded.shrink);
-        let (full_w, full_h) =
-            if decoded.shrink > 1 { (info.width, info.height) } else { (source.width, source.height) };
+        // Geometry is planned at the stored size, then mapped onto the decoded bitmap.
+        let (full_w, full_h) = (info.width, info.height);
         let (up_w, up_h) = orientation.upright_size(full_w, full_h);
 
-        // Content analysis for smart crops is done once, on a small upright copy.
+        // Content analysis for smart crops is done once, on a small upright copy (the decode
+        // then holds the whole image: see `decode_request`).
         let mut saliency: Option<Option<Saliency>> = None;
         let mut analyse = || -> Option<Saliency> {
             saliency
@@ -112,7 +114,7 @@ impl Options {
         for &(box_w, box_h) in &self.sizes {
             let plan = crop::plan(up_w, up_h, box_w, box_h, self.fit, self.crop, &mut analyse);
             let window = orientation.source_rect(plan.window, f64::from(full_w), f64::from(full_h));
-            let window = reduce_window(window, shrink, source);
+            let window = onto_bitmap(window, &decoded);
             let (rw, rh) = orientation.upright_size(plan.resized.0, plan.resized.1);
             let resized = resize::resize(source, window, rw, rh, self.filter)?;
             let upright = orientation.apply(color::to_srgb(resized, profile.as_ref()));
@@ -121,33 +123,51 @@ impl Options {
         }
         Ok(outputs)
     }
-}
 
-/// Probes, then decodes at the reduction `shrink` picks from the headers.
-fn decode_guarded(
-    bytes: &[u8],
-    limits: &Limits,
-    fail_on: FailOn,
-    shrink: impl Fn(&ImageInfo) -> u32,
-) -> Result<(ImageInfo, Decoded)> {
-    error::guard(|| {
-        let info = decode::probe(bytes, limits)?;
-        let decoded = decode::decode(bytes, limits, fail_on, shrink(&info))?;
-        Ok((info, decoded))
-    })
-}
-
-/// Maps a fractional window in stored full-size coordinates onto a bitmap decoded at
-/// `1/shrink` scale. Each reduced pixel covers `shrink` × `shrink` stored pixels starting at
-/// a multiple of `shrink`, so the mapping is a plain division; the reduced size is rounded
-/// up, so the result always lies inside the bitmap (the clamp only absorbs float noise).
-fn reduce_window(window: (f64, f64, f64, f64), shrink: f64, bitmap: &Bitmap) -> (f64, f64, f64, f64) {
-    if shrink == 1.0 {
-        return window;
+    /// What to ask of the decoder for an image with these headers: the scale
+    /// ([`Options::decode_scale`]) and the stored pixels the resampler will read, which are
+    /// the crop windows of every size plus the filter's reach beyond them. Smart crops place
+    /// their window from the whole image, so they ask for all of it.
+    fn decode_request(&self, info: &ImageInfo) -> Request {
+        let scale = self.decode_scale(info);
+        if self.crop == crop::Crop::Smart && self.fit == crop::Fit::Cover {
+            return Request { scale, region: None };
+        }
+        let (w, h) = (f64::from(info.width), f64::from(info.height));
+        let (up_w, up_h) = info.upright_size();
+        let eighths = f64::from(scale) / 8.0;
+        let (mut x0, mut y0, mut x1, mut y1) = (w, h, 0.0f64, 0.0f64);
+        for &(box_w, box_h) in &self.sizes {
+            let plan = crop::plan(up_w, up_h, box_w, box_h, self.fit, self.crop, || None);
+            let (l, t, ww, wh) = info.orientation.source_rect(plan.window, w, h);
+            let (ow, oh) = info.orientation.upright_size(plan.resized.0, plan.resized.1);
+            // The filter's reach in decoded pixels (it widens with the reduction), plus two
+            // for rounding, in stored pixels.
+            let reach = |window: f64, out: u32| {
+                (self.filter.support() * (window * eighths / f64::from(out.max(1))).max(1.0) + 2.0) / eighths
+            };
+            let (rx, ry) = (reach(ww, ow), reach(wh, oh));
+            x0 = x0.min(l - rx);
+            y0 = y0.min(t - ry);
+            x1 = x1.max(l + ww + rx);
+            y1 = y1.max(t + wh + ry);
+        }
+        let clamp = |v: f64, max: f64| v.clamp(0.0, max) as u32;
+        let region = [clamp(x0.floor(), w), clamp(y0.floor(), h), clamp(x1.ceil(), w), clamp(y1.ceil(), h)];
+        Request { scale, region: Some(region) }
     }
-    let (bw, bh) = (f64::from(bitmap.width), f64::from(bitmap.height));
-    let (l, t) = ((window.0 / shrink).clamp(0.0, bw), (window.1 / shrink).clamp(0.0, bh));
-    (l, t, (window.2 / shrink).min(bw - l), (window.3 / shrink).min(bh - t))
+}
+
+/// Maps a fractional window in stored full-size coordinates onto the decoded bitmap: scaled
+/// by the decode's `scale`/8 (each decoded pixel covers 8/`scale` stored pixels, starting at
+/// the image's edge) and moved by the decoded region's origin. The clamp only absorbs float
+/// noise at the image's far edges, where the scaled size was rounded up.
+fn onto_bitmap(window: (f64, f64, f64, f64), decoded: &Decoded) -> (f64, f64, f64, f64) {
+    let f = f64::from(decoded.scale) / 8.0;
+    let (ox, oy) = (f64::from(decoded.origin.0), f64::from(decoded.origin.1));
+    let (bw, bh) = (f64::from(decoded.bitmap.width), f64::from(decoded.bitmap.height));
+    let (l, t) = ((window.0 * f - ox).clamp(0.0, bw), (window.1 * f - oy).clamp(0.0, bh));
+    (l, t, (window.2 * f).min(bw - l), (window.3 * f).min(bh - t))
 }
 
 /// Pads `image` to `canvas` with the background colour (for [`Fit::Contain`]).

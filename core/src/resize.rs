@@ -34,6 +34,18 @@ pub enum Filter {
 }
 
 impl Filter {
+    /// How far the filter reaches from an output pixel's centre, in source pixels at a
+    /// reduction of one (it widens in proportion when reducing).
+    pub(crate) fn support(self) -> f64 {
+        match self {
+            Filter::Nearest => 0.5,
+            Filter::Box => 0.5,
+            Filter::Bilinear => 1.0,
+            Filter::CatmullRom | Filter::Mitchell => 2.0,
+            Filter::Lanczos3 => 3.0,
+        }
+    }
+
     fn alg(self) -> ResizeAlg {
         match self {
             Filter::Nearest => ResizeAlg::Nearest,

@@ -94,5 +94,5 @@ pub(super) fn decode(bytes: &[u8], info: &ImageInfo, limits: &Limits, fail_on: F
     }
     let bitmap = Bitmap::new(info.width, info.height, PixelLayout::Rgba, canvas)
         .ok_or_else(|| Error::corrupt("gif", "canvas has the wrong size"))?;
-    Ok(Decoded { bitmap, icc: decoder.icc_profile().map(<[u8]>::to_vec), orientation: info.orientation, shrink: 1 })
+    Ok(Decoded::whole(bitmap, decoder.icc_profile().map(<[u8]>::to_vec), info.orientation))
 }

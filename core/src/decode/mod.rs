@@ -214,15 +214,37 @@ pub enum FailOn {
     Never,
 }
 
+/// What the pipeline asks of a decoder: a scale, and the part of the image it will use.
+/// Decoders that cannot do either decode the whole image at full size, and [`Decoded`] says
+/// what they did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Request {
+    /// Decode at `scale`/8 of the stored size (1..=8), where the format allows.
+    pub scale: u32,
+    /// The stored pixels the later stages read, as `[x0, y0, x1, y1]` (stored orientation,
+    /// full-size coordinates); `None` for all of them.
+    pub region: Option<[u32; 4]>,
+}
+
 /// A decoded image with what later stages need from its metadata.
 #[derive(Debug)]
 pub(crate) struct Decoded {
+    /// A region of the image decoded at `scale`/8 of its stored size: the whole image at
+    /// full size unless the decoder could do better with the [`Request`].
     pub bitmap: Bitmap,
     pub icc: Option<Vec<u8>>,
     pub orientation: Orientation,
-    /// The bitmap is `1/shrink` of the stored size (1 unless a scaled decode was asked for
-    /// and the format's decoder could do it).
-    pub shrink: u32,
+    /// Eighths of the stored size the bitmap is at (8: full size).
+    pub scale: u32,
+    /// Where the bitmap's top-left pixel lies in the image decoded at `scale`/8.
+    pub origin: (u32, u32),
+}
+
+impl Decoded {
+    /// A whole image at full size.
+    pub fn whole(bitmap: Bitmap, icc: Option<Vec<u8>>, orientation: Orientation) -> Decoded {
+        Decoded { bitmap, icc, orientation, scale: 8, origin: (0, 0) }
+    }
 }
 
 /// Reads the headers of `bytes` and checks them against `limits`.
@@ -237,14 +259,14 @@ pub(crate) fn probe(bytes: &[u8], limits: &Limits) -> Result<ImageInfo> {
     Ok(info)
 }
 
-/// Decodes `bytes` to an 8-bit bitmap, after checking the header against `limits`. With
-/// `shrink` 2, 4 or 8, formats that can decode at reduced size directly (JPEG) may do so;
-/// [`Decoded::shrink`] tells.
-pub(crate) fn decode(bytes: &[u8], limits: &Limits, fail_on: FailOn, shrink: u32) -> Result<Decoded> {
+/// Decodes `bytes` to an 8-bit bitmap, after checking the header against `limits`: the
+/// whole image, or as much of the [`Request`] as the format's decoder can do (JPEG: any
+/// scale M/8 and a region); [`Decoded`] says which.
+pub(crate) fn decode(bytes: &[u8], limits: &Limits, fail_on: FailOn, request: &Request) -> Result<Decoded> {
     let info = probe(bytes, limits)?;
     limits.check_dimensions(info.width, info.height)?;
     let decoded = match info.format {
-        ImageFormat::Jpeg => jpeg::decode(bytes, &info, fail_on, shrink)?,
+        ImageFormat::Jpeg => jpeg::decode(bytes, &info, fail_on, request)?,
         ImageFormat::Png => png::decode(bytes, &info, limits, fail_on)?,
         ImageFormat::WebP => webp::decode(bytes, &info, limits, fail_on)?,
         ImageFormat::Gif => gif::decode(bytes, &info, limits, fail_on)?,
@@ -256,15 +278,15 @@ pub(crate) fn decode(bytes: &[u8], limits: &Limits, fail_on: FailOn, shrink: u32
     Ok(decoded)
 }
 
-/// The scaled JPEG decoder on its own: `None` when the file needs the general decoder.
-pub(crate) fn decode_jpeg_reduced(bytes: &[u8], limits: &Limits, denominator: u32) -> Result<Option<Bitmap>> {
+/// thumbing's JPEG decoder on its own, at `scale`/8: `None` when the file needs the general
+/// decoder.
+pub(crate) fn decode_jpeg_scaled(bytes: &[u8], limits: &Limits, scale: u32) -> Result<Option<Bitmap>> {
     let info = probe(bytes, limits)?;
     if info.format != ImageFormat::Jpeg {
         return Err(Error::UnsupportedFormat(format!("{} is not JPEG", info.format)));
     }
     limits.check_dimensions(info.width, info.height)?;
-    let header = jpeg::read_header(bytes)?;
-    Ok(jpeg::decode_scaled(bytes, &header, denominator))
+    Ok(jpeg::decode_own(bytes, &Request { scale, region: None }).map(|(bitmap, _)| bitmap))
 }
 
 #[cfg(test)]

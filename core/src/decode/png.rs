@@ -123,7 +123,7 @@ pub(super) fn decode(bytes: &[u8], info: &ImageInfo, _limits: &Limits, fail_on: 
     let icc = icc_profile(bytes);
     let bitmap =
         Bitmap::new(w, h, layout, data).ok_or_else(|| corrupt("decoder returned a buffer of the wrong size"))?;
-    Ok(Decoded { bitmap, icc, orientation: info.orientation, shrink: 1 })
+    Ok(Decoded::whole(bitmap, icc, info.orientation))
 }
 
 fn map_err(e: png::DecodingError) -> Error {

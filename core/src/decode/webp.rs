@@ -88,5 +88,5 @@ pub(super) fn decode(bytes: &[u8], info: &ImageInfo, _limits: &Limits, _fail_on:
     let layout = if decoder.has_alpha() { PixelLayout::Rgba } else { PixelLayout::Rgb };
     let bitmap = Bitmap::new(w, h, layout, data)
         .ok_or_else(|| Error::corrupt("webp", "decoder returned a buffer of the wrong size"))?;
-    Ok(Decoded { bitmap, icc, orientation: info.orientation, shrink: 1 })
+    Ok(Decoded::whole(bitmap, icc, info.orientation))
 }

@@ -375,6 +375,12 @@ impl<'a> BitReader<'a> {
         table.values.get(index as usize).copied().ok_or(Unsupported)
     }
 
+    /// Where the next unread byte is (entropy-coded data only: a marker, once reached, stays
+    /// unread).
+    pub fn position(&self) -> usize {
+        self.pos
+    }
+
     /// Whether the reader consumed padding: the segment ended before the data did.
     pub fn overran(&self) -> bool {
         self.padding > self.bits

@@ -1,4 +1,4 @@
-//! Marker segments for the scaled decoder (ITU-T T.81 Annex B): walking from one marker to
+//! Marker segments for thumbing's decoder (ITU-T T.81 Annex B): walking from one marker to
 //! the next, and parsing the tables (DQT, DHT, DRI), the frame header (SOFn) and the scan
 //! headers (SOS). Anything the scaled decoder does not cover is [`Unsupported`].
 
@@ -150,8 +150,8 @@ pub(crate) struct FrameHeader {
 
 impl FrameHeader {
     /// Parses SOF0 (baseline), SOF1 (extended sequential, Huffman) or SOF2 (progressive,
-    /// Huffman) with 8-bit samples; gray, or YCbCr whose chroma is not sampled above luma
-    /// and whose luma factors are 1 or 2.
+    /// Huffman) with 8-bit samples and one, three or four components with distinct ids and
+    /// sampling factors 1 to 4.
     pub fn read(marker: u8, body: &[u8]) -> Result<FrameHeader, Unsupported> {
         let progressive = match marker {
             0xC0 | 0xC1 => false,
@@ -164,7 +164,7 @@ impl FrameHeader {
         let height = usize::from(u16::from_be_bytes([body[1], body[2]]));
         let width = usize::from(u16::from_be_bytes([body[3], body[4]]));
         let count = usize::from(body[5]);
-        if width == 0 || height == 0 || !matches!(count, 1 | 3) || body.len() != 6 + 3 * count {
+        if width == 0 || height == 0 || !matches!(count, 1 | 3 | 4) || body.len() != 6 + 3 * count {
             return Err(Unsupported);
         }
         let mut components: Vec<ComponentSpec> = body[6..]
@@ -176,29 +176,27 @@ impl FrameHeader {
                 quant: usize::from(c[2]),
             })
             .collect();
-        if components.iter().any(|c| c.quant > 3) {
+        if components.iter().any(|c| c.quant > 3 || !(1..=4).contains(&c.h) || !(1..=4).contains(&c.v)) {
             return Err(Unsupported);
+        }
+        for (i, c) in components.iter().enumerate() {
+            if components[..i].iter().any(|earlier| earlier.id == c.id) {
+                return Err(Unsupported); // scans could not tell the components apart
+            }
         }
         if count == 1 {
             // A lone component is always coded block by block; its factors do not matter.
             components[0].h = 1;
             components[0].v = 1;
-        } else {
-            let (luma, chroma) = (components[0], &components[1..]);
-            let ids: Vec<u8> = components.iter().map(|c| c.id).collect();
-            if ids == b"RGB" || ids[0] == ids[1] || ids[1] == ids[2] || ids[0] == ids[2] {
-                return Err(Unsupported); // RGB-coded, or ambiguous component ids
-            }
-            if !(1..=2).contains(&luma.h) || !(1..=2).contains(&luma.v) || chroma.iter().any(|c| c.h != 1 || c.v != 1) {
-                return Err(Unsupported);
-            }
         }
         Ok(FrameHeader { progressive, width, height, components })
     }
 
     /// The largest sampling factors.
     pub fn max_factors(&self) -> (usize, usize) {
-        (self.components[0].h, self.components[0].v)
+        let h = self.components.iter().map(|c| c.h).max().unwrap_or(1);
+        let v = self.components.iter().map(|c| c.v).max().unwrap_or(1);
+        (h, v)
     }
 }
 
@@ -281,7 +279,10 @@ mod tests {
         assert!(sof(0xC0, 12, [0x22, 0x11, 0x11]).is_err());
         assert!(sof(0xC3, 8, [0x11, 0x11, 0x11]).is_err());
         assert!(sof(0xC9, 8, [0x11, 0x11, 0x11]).is_err());
-        assert!(sof(0xC0, 8, [0x41, 0x11, 0x11]).is_err());
-        assert!(sof(0xC0, 8, [0x22, 0x21, 0x11]).is_err());
+        assert!(sof(0xC0, 8, [0x51, 0x11, 0x11]).is_err());
+        assert!(sof(0xC0, 8, [0x02, 0x11, 0x11]).is_err());
+        // Luma sampled below chroma, and asymmetric factors, are decoded.
+        assert_eq!(sof(0xC0, 8, [0x11, 0x22, 0x22]).unwrap().max_factors(), (2, 2));
+        assert_eq!(sof(0xC0, 8, [0x12, 0x21, 0x11]).unwrap().max_factors(), (2, 2));
     }
 }

@@ -1,21 +1,23 @@
-//! JPEG: our own bounded marker walk for probing and metadata; our own scaled decoder for
-//! shrink-on-load (8-bit Huffman baseline and progressive, gray or YCbCr, at 1/2, 1/4, 1/8);
-//! zune-jpeg for everything else that is 8-bit and Huffman-coded (and for any file the
-//! scaled decoder declines), and jpeg-decoder for lossless and 12-bit frames.
+//! JPEG: our own bounded marker walk for probing and metadata; thumbing's own decoder
+//! ([`decoder`]) for every 8-bit Huffman-coded frame, at any scale M/8 and for the region
+//! the pipeline needs; zune-jpeg for the files it declines (damaged or truncated data), and
+//! jpeg-decoder for lossless and 12-bit frames.
 
-mod color;
+mod colour;
+mod decoder;
 mod huffman;
 mod idct;
 mod markers;
-mod scaled;
+mod output;
 mod scan;
+mod upsample;
 
 use zune_core::bytestream::ZCursor;
 use zune_core::colorspace::ColorSpace;
 use zune_core::options::DecoderOptions;
 use zune_jpeg::JpegDecoder;
 
-use super::{ColorModel, Decoded, FailOn, ImageFormat, ImageInfo};
+use super::{ColorModel, Decoded, FailOn, ImageFormat, ImageInfo, Request};
 use crate::bitmap::{Bitmap, PixelLayout};
 use crate::color::MAX_ICC_BYTES;
 use crate::error::{Error, Result};
@@ -215,34 +217,40 @@ pub(crate) fn count_scans(bytes: &[u8], limit: usize) -> usize {
     scans
 }
 
-/// Decodes at `1/shrink` of the stored size when the scaled decoder covers the file (and
-/// `shrink` is 2, 4 or 8), else at full size; [`Decoded::shrink`] says which happened.
-pub(super) fn decode(bytes: &[u8], info: &ImageInfo, fail_on: FailOn, shrink: u32) -> Result<Decoded> {
+/// Decodes with thumbing's decoder at the requested scale and region when it covers the
+/// file, else the whole image at full size with the general decoder; [`Decoded`] says which.
+pub(super) fn decode(bytes: &[u8], info: &ImageInfo, fail_on: FailOn, request: &Request) -> Result<Decoded> {
     let header = read_header(bytes)?;
     let scans = count_scans(bytes, MAX_SCANS);
     if scans > MAX_SCANS {
         return Err(Error::TooLarge(format!("JPEG has more than {MAX_SCANS} scans")));
     }
     let icc = header.icc_profile();
-    if shrink > 1
-        && let Some(bitmap) = decode_scaled(bytes, &header, shrink)
+    if header.precision == 8
+        && header.kind != FrameKind::Lossless
+        && let Some((bitmap, origin)) = decode_own(bytes, request)
     {
-        return Ok(Decoded { bitmap, icc, orientation: info.orientation, shrink });
+        return Ok(Decoded { bitmap, icc, orientation: info.orientation, scale: request.scale, origin });
     }
     let bitmap = if header.precision == 8 && header.kind != FrameKind::Lossless {
         decode_zune(bytes, &header, fail_on)?
     } else {
         decode_fallback(bytes, &header)?
     };
-    Ok(Decoded { bitmap, icc, orientation: info.orientation, shrink: 1 })
+    Ok(Decoded::whole(bitmap, icc, info.orientation))
 }
 
-/// The scaled decoder, or `None` when the file needs the general one.
-pub(super) fn decode_scaled(bytes: &[u8], header: &JpegHeader<'_>, denominator: u32) -> Option<Bitmap> {
-    if header.precision != 8 || header.kind == FrameKind::Lossless || !matches!(header.components, 1 | 3) {
-        return None;
-    }
-    scaled::decode(bytes, denominator).ok()
+/// thumbing's decoder, at the request's scale and for its region (mapped from stored to
+/// scaled coordinates, rounded outwards); `None` when the file needs the general decoder.
+/// Returns the bitmap and where its top-left pixel lies in the scaled image.
+pub(super) fn decode_own(bytes: &[u8], request: &Request) -> Option<(Bitmap, (u32, u32))> {
+    let scale = request.scale as usize;
+    let region = request.region.map(|[x0, y0, x1, y1]| {
+        let (x0, y0, x1, y1) = (x0 as usize, y0 as usize, x1 as usize, y1 as usize);
+        output::Region { x0: x0 * scale / 8, y0: y0 * scale / 8, x1: (x1 * scale).div_ceil(8), y1: (y1 * scale).div_ceil(8) }
+    });
+    let out = decoder::decode(bytes, &decoder::Request { scale, region }).ok()?;
+    Some((out.bitmap, (out.region.x0 as u32, out.region.y0 as u32)))
 }
 
 fn decode_zune(bytes: &[u8], header: &JpegHeader<'_>, fail_on: FailOn) -> Result<Bitmap> {

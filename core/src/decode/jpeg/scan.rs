@@ -13,14 +13,18 @@ use super::markers::ZIGZAG;
 /// Marks a zigzag position whose coefficient is not stored.
 const NOT_STORED: u8 = u8::MAX;
 
-/// Which coefficients an output scale needs.
+/// Which coefficients of a component's blocks are kept: the `h`×`w` low-frequency corner
+/// that a `w`×`h` inverse DCT uses (8×8 at full size; at scale M/8 the M×M corner, or 2M×2M
+/// for chroma sampled at half the luma's resolution).
 #[derive(Debug, Clone)]
-pub(crate) struct Scale {
-    /// Output pixels per block side: 8, 4, 2 or 1.
-    pub n: usize,
-    /// Stored coefficients per block, `n * n`.
+pub(crate) struct Keep {
+    /// Pixels per block side the component's inverse DCT produces, across and down.
+    pub w: usize,
+    pub h: usize,
+    /// Stored coefficients per block, `w * h`.
     pub per_block: usize,
-    /// For each zigzag position, its slot in the stored corner or [`NOT_STORED`].
+    /// For each zigzag position, its slot in the stored corner (`v * w + u`) or
+    /// [`NOT_STORED`].
     pub slot: [u8; 64],
     /// Bit `k` set when zigzag position `k` is stored.
     pub stored: u64,
@@ -28,27 +32,21 @@ pub(crate) struct Scale {
     pub last: usize,
 }
 
-impl Scale {
-    /// The scale for a reduction by `denominator` (1, 2, 4 or 8).
-    pub fn new(denominator: u32) -> Option<Scale> {
-        let n = match denominator {
-            1 => 8,
-            2 => 4,
-            4 => 2,
-            8 => 1,
-            _ => return None,
-        };
+impl Keep {
+    /// The corner a `w`×`h` transform needs (each 1..=8).
+    pub fn new(w: usize, h: usize) -> Keep {
+        debug_assert!((1..=8).contains(&w) && (1..=8).contains(&h));
         let mut slot = [NOT_STORED; 64];
         let mut stored = 0u64;
         for (k, &natural) in ZIGZAG.iter().enumerate() {
             let (row, col) = (usize::from(natural) / 8, usize::from(natural) % 8);
-            if row < n && col < n {
-                slot[k] = (row * n + col) as u8;
+            if row < h && col < w {
+                slot[k] = (row * w + col) as u8;
                 stored |= 1 << k;
             }
         }
         let last = 63 - stored.leading_zeros() as usize;
-        Some(Scale { n, per_block: n * n, slot, stored, last })
+        Keep { w, h, per_block: w * h, slot, stored, last }
     }
 }
 
@@ -56,26 +54,6 @@ impl Scale {
 pub(crate) fn band(ss: usize, se: usize) -> u64 {
     let high = if se >= 63 { u64::MAX } else { (1u64 << (se + 1)) - 1 };
     high & !((1u64 << ss) - 1)
-}
-
-/// Per-component decoding state.
-pub(crate) struct Component {
-    /// Sampling factors.
-    pub h: usize,
-    pub v: usize,
-    /// Blocks per row and rows of blocks in the MCU-padded grid.
-    pub blocks_w: usize,
-    pub blocks_h: usize,
-    /// Blocks a non-interleaved scan covers (the component's own size, rounded up to blocks).
-    pub own_w: usize,
-    pub own_h: usize,
-    /// Quantisation table in stored-slot order, latched at the component's first scan.
-    pub quant: Option<[i32; 64]>,
-    /// `scale.per_block` coefficients per block of the padded grid (coefficient mode only).
-    pub coefs: Vec<i16>,
-    /// One bit per zigzag position per block: non-zero so far (only when refinement scans
-    /// need it for coefficients that are not stored).
-    pub history: Vec<u64>,
 }
 
 /// What a scan carries over between blocks and resets at a restart marker.
@@ -94,14 +72,17 @@ pub(crate) enum ScanUnits {
     Blocks { w: usize, h: usize },
 }
 
-/// Walks the blocks of a scan in coding order, handling restart intervals. `f` receives the
-/// reader, the state, the index of the component within the scan and the block's position.
+/// Walks the blocks of a scan in coding order, handling restart intervals, up to (not
+/// including) the unit row `stop`. `f` receives the reader, the state, the index of the
+/// component within the scan and the block's position. Returns whether the whole scan was
+/// walked (`false`: it stopped at `stop`, leaving the rest of the data unread).
 pub(crate) fn walk_scan(
     reader: &mut BitReader<'_>,
     units: &ScanUnits,
     restart_interval: u16,
+    stop: usize,
     mut f: impl FnMut(&mut BitReader<'_>, &mut EntropyState, usize, usize, usize) -> Result<(), Unsupported>,
-) -> Result<(), Unsupported> {
+) -> Result<bool, Unsupported> {
     let mut state = EntropyState::default();
     let (units_w, units_h) = match *units {
         ScanUnits::Mcus { w, h, .. } | ScanUnits::Blocks { w, h } => (w, h),
@@ -109,6 +90,9 @@ pub(crate) fn walk_scan(
     let interval = usize::from(restart_interval);
     let (mut count, mut expected) = (0usize, 0u8);
     for uy in 0..units_h {
+        if uy >= stop {
+            return Ok(false);
+        }
         for ux in 0..units_w {
             if interval > 0 && count == interval {
                 reader.restart(expected)?;
@@ -137,7 +121,7 @@ pub(crate) fn walk_scan(
             return Err(Unsupported);
         }
     }
-    Ok(())
+    Ok(true)
 }
 
 /// The DC difference of T.81 F.2.2.1, added to the predictor.
@@ -167,14 +151,14 @@ pub(crate) fn decode_sequential_block(
     dc: &HuffmanTable,
     ac: &HuffmanTable,
     predictor: &mut i32,
-    scale: &Scale,
+    keep: &Keep,
     block: &mut [i32; 64],
 ) -> Result<bool, Unsupported> {
     block[0] = decode_dc(reader, dc, predictor)?;
     let mut any_ac = false;
     let mut k = 1;
     // Up to the last stored position; the rest is skipped below.
-    while k <= scale.last {
+    while k <= keep.last {
         if let Some((run, value)) = reader.coefficient(ac) {
             if value == 0 {
                 if run == 0 {
@@ -187,7 +171,7 @@ pub(crate) fn decode_sequential_block(
             if k > 63 {
                 return Err(Unsupported);
             }
-            let slot = scale.slot[k];
+            let slot = keep.slot[k];
             if slot != NOT_STORED {
                 block[usize::from(slot)] = value;
                 any_ac = true;
@@ -208,7 +192,7 @@ pub(crate) fn decode_sequential_block(
         if k > 63 {
             return Err(Unsupported);
         }
-        let slot = scale.slot[k];
+        let slot = keep.slot[k];
         if slot == NOT_STORED {
             let _ = reader.bits(size);
         } else {
@@ -221,6 +205,19 @@ pub(crate) fn decode_sequential_block(
         reader.skip_block(ac, k)?;
     }
     Ok(any_ac)
+}
+
+/// One sequential block whose coefficients are not needed: the DC difference (the
+/// predictor carries it to the next block) and the AC codes skipped, not decoded.
+#[inline]
+pub(crate) fn skip_sequential_block(
+    reader: &mut BitReader<'_>,
+    dc: &HuffmanTable,
+    ac: &HuffmanTable,
+    predictor: &mut i32,
+) -> Result<(), Unsupported> {
+    decode_dc(reader, dc, predictor)?;
+    reader.skip_block(ac, 1)
 }
 
 #[inline]
@@ -260,7 +257,7 @@ pub(crate) struct AcBand<'a> {
 pub(crate) fn ac_first(
     reader: &mut BitReader<'_>,
     band: &AcBand<'_>,
-    scale: &Scale,
+    keep: &Keep,
     eob_run: &mut u32,
     coefs: &mut [i16],
     mut history: Option<&mut u64>,
@@ -297,7 +294,7 @@ pub(crate) fn ac_first(
             return Err(Unsupported);
         }
         let value = value << band.al;
-        let slot = scale.slot[k];
+        let slot = keep.slot[k];
         if slot != NOT_STORED {
             coefs[usize::from(slot)] = to_i16(value);
         }
@@ -318,7 +315,7 @@ pub(crate) fn ac_first(
 pub(crate) fn ac_refine(
     reader: &mut BitReader<'_>,
     band: &AcBand<'_>,
-    scale: &Scale,
+    keep: &Keep,
     eob_run: &mut u32,
     coefs: &mut [i16],
     history: Option<&mut u64>,
@@ -331,7 +328,7 @@ pub(crate) fn ac_refine(
         None => {
             let mut m = 0u64;
             for k in band.ss..=band.se {
-                let slot = scale.slot[k];
+                let slot = keep.slot[k];
                 if slot != NOT_STORED && coefs[usize::from(slot)] != 0 {
                     m |= 1 << k;
                 }
@@ -342,7 +339,7 @@ pub(crate) fn ac_refine(
     // Reads the correction bit of the non-zero coefficient at position k.
     let correct = |reader: &mut BitReader<'_>, coefs: &mut [i16], k: usize| {
         if reader.bit() {
-            let slot = scale.slot[k];
+            let slot = keep.slot[k];
             if slot != NOT_STORED {
                 let c = &mut coefs[usize::from(slot)];
                 if *c & plus == 0 {
@@ -372,7 +369,7 @@ pub(crate) fn ac_refine(
                 } else {
                     if run == 0 {
                         if value != 0 {
-                            let slot = scale.slot[k];
+                            let slot = keep.slot[k];
                             if slot != NOT_STORED {
                                 coefs[usize::from(slot)] = value;
                             }
@@ -408,15 +405,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn scales_keep_the_low_frequency_corner() {
-        let quarter = Scale::new(4).unwrap();
+    fn keep_the_low_frequency_corner() {
+        let quarter = Keep::new(2, 2);
         // Zigzag 0, 1, 2, 4 are (0,0), (0,1), (1,0), (1,1).
         assert_eq!(quarter.stored, 0b10111);
         assert_eq!(&quarter.slot[..5], &[0, 1, 2, NOT_STORED, 3]);
-        assert_eq!(Scale::new(8).unwrap().stored, 1);
-        assert_eq!(Scale::new(1).unwrap().stored, u64::MAX);
-        assert_eq!(Scale::new(2).unwrap().stored.count_ones(), 16);
-        assert!(Scale::new(3).is_none());
+        assert_eq!(Keep::new(1, 1).stored, 1);
+        assert_eq!(Keep::new(8, 8).stored, u64::MAX);
+        assert_eq!(Keep::new(8, 8).slot[2], 8, "zigzag 2 is row 1, column 0");
+        assert_eq!(Keep::new(4, 4).stored.count_ones(), 16);
+        // 8 across, 4 down (4:2:2 chroma at 1/2): zigzag 2 is (row 1, column 0), slot 8.
+        let wide = Keep::new(8, 4);
+        assert_eq!((wide.per_block, wide.slot[2], wide.stored.count_ones()), (32, 8, 32));
+        assert_eq!(Keep::new(3, 3).last, 12, "(2, 2) is zigzag 12");
     }
 
     #[test]

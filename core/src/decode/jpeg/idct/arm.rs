@@ -9,12 +9,12 @@ use std::arch::aarch64::*;
 
 use super::lanes::{self, Lanes, Lanes4};
 
-pub(super) fn idct8(coefs: &[i32; 64], out: &mut [u8], stride: usize) {
-    lanes::idct8_halves::<Neon>(coefs, out, stride);
+pub(super) fn idct8(coefs: &[i32; 64], quant: &[i32; 64], out: &mut [u8], stride: usize) {
+    lanes::idct8_halves::<Neon>(coefs, quant, out, stride);
 }
 
-pub(super) fn idct4(coefs: &[i32; 16], out: &mut [u8], stride: usize) {
-    lanes::idct4::<Neon>(coefs, out, stride);
+pub(super) fn idct4(coefs: &[i32; 16], quant: &[i32; 16], out: &mut [u8], stride: usize) {
+    lanes::idct4::<Neon>(coefs, quant, out, stride);
 }
 
 /// Four `i32` lanes in a NEON register.
@@ -40,8 +40,20 @@ impl Lanes for Neon {
         Neon(unsafe { vmulq_n_s32(self.0, k) })
     }
     #[inline(always)]
+    fn mul_lanes(self, other: Self) -> Self {
+        Neon(unsafe { vmulq_s32(self.0, other.0) })
+    }
+    #[inline(always)]
     fn shr<const N: i32>(self) -> Self {
         Neon(unsafe { vshrq_n_s32::<N>(self.0) })
+    }
+    #[inline(always)]
+    fn shl<const N: i32>(self) -> Self {
+        Neon(unsafe { vshlq_n_s32::<N>(self.0) })
+    }
+    #[inline(always)]
+    fn clamp(self, limit: i32) -> Self {
+        Neon(unsafe { vminq_s32(vmaxq_s32(self.0, vdupq_n_s32(-limit)), vdupq_n_s32(limit)) })
     }
 }
 
@@ -89,7 +101,7 @@ mod tests {
 
     #[test]
     fn neon_matches_the_scalar_transform() {
-        assert_same_as_scalar8(|c, out| super::idct8(c, out, 8));
-        assert_same_as_scalar4(|c, out| super::idct4(c, out, 4));
+        assert_same_as_scalar8(|c, q, out| super::idct8(c, q, out, 8));
+        assert_same_as_scalar4(|c, q, out| super::idct4(c, q, out, 4));
     }
 }

@@ -8,29 +8,44 @@
 //! down the columns, transpose (lanes become the output rows y), pass 2 along the rows,
 //! transpose back (lanes become the output columns x), clamp and narrow to bytes, store.
 
-use super::{CONST_BITS, K2, K4, K6, PASS1_BITS};
+use super::{CONST_BITS, K2, K4, K6, LLM_SHIFT2, PASS1_BITS};
 #[cfg(not(target_arch = "wasm32"))]
-use super::{K1, K3, K5, K7};
+use super::{ FIX_0_298631336, FIX_0_390180644, FIX_0_541196100, FIX_0_765366865, FIX_0_899976223,
+    FIX_1_175875602, FIX_1_501321110, FIX_1_847759065, FIX_1_961570560, FIX_2_053119869, FIX_2_562915447,
+    FIX_3_072711026, PASS1_LIMIT,
+};
 
 /// Shift of pass 1, which keeps [`PASS1_BITS`] extra fractional bits.
 const SHIFT1: i32 = (CONST_BITS - PASS1_BITS) as i32;
-/// Shift of pass 2.
+/// Shift of the 4×4 transform's pass 2.
 const SHIFT2: i32 = (CONST_BITS + PASS1_BITS) as i32;
 /// Rounding of pass 1.
 const ROUND1: i32 = 1 << (SHIFT1 - 1);
-/// Rounding of pass 2 plus the level shift (+128) of T.81 A.3.1, in pass-2 units.
+/// Rounding of the 4×4 transform's pass 2 plus the level shift (+128) of T.81 A.3.1, in
+/// pass-2 units.
 const ROUND2: i32 = (1 << (SHIFT2 - 1)) + (128 << SHIFT2);
+/// The same for the 8×8 transform, whose pass 2 also divides by 8.
+#[cfg(not(target_arch = "wasm32"))]
+const LLM2: i32 = LLM_SHIFT2 as i32;
+#[cfg(not(target_arch = "wasm32"))]
+const LLM_ROUND2: i32 = (1 << (LLM2 - 1)) + (128 << LLM2);
 
 /// Lane-wise `i32` arithmetic, as the transforms use it. Products and sums never overflow:
-/// the inputs are dequantised coefficients within `±COEF_LIMIT`.
+/// the inputs are clamped as the scalar transforms clamp them.
 pub(super) trait Lanes: Copy {
     fn splat(v: i32) -> Self;
     fn add(self, other: Self) -> Self;
     fn sub(self, other: Self) -> Self;
     /// Multiplies by a constant.
     fn mul(self, k: i32) -> Self;
+    /// Multiplies lane by lane.
+    fn mul_lanes(self, other: Self) -> Self;
     /// Arithmetic shift right by `N`.
     fn shr<const N: i32>(self) -> Self;
+    /// Shift left by `N`.
+    fn shl<const N: i32>(self) -> Self;
+    /// Clamps every lane to `-limit..=limit`.
+    fn clamp(self, limit: i32) -> Self;
 }
 
 /// Four lanes: one 4×4 block, or half of an 8×8 one.
@@ -50,32 +65,52 @@ pub(super) trait Lanes8: Lanes {
     fn store_pixels(self, out: &mut [u8; 8]);
 }
 
-/// One 8-point pass (see the scalar `pass8`): `out[x]` from `f[u]`, lane by lane.
+/// One 8-point pass of libjpeg's `jpeg_idct_islow` (see the scalar `llm8`): `out[x]` from
+/// `f[u]`, lane by lane; `round` holds the rounding (and level shift) of the descale.
 #[cfg(not(target_arch = "wasm32"))]
 #[inline(always)]
-fn pass8<L: Lanes, const SHIFT: i32>(f: [L; 8], round: L) -> [L; 8] {
-    let ee0 = f[0].add(f[4]).mul(K4);
-    let ee1 = f[0].sub(f[4]).mul(K4);
-    let eo0 = f[2].mul(K2).add(f[6].mul(K6));
-    let eo1 = f[2].mul(K6).sub(f[6].mul(K2));
-    let e0 = ee0.add(eo0).add(round);
-    let e3 = ee0.sub(eo0).add(round);
-    let e1 = ee1.add(eo1).add(round);
-    let e2 = ee1.sub(eo1).add(round);
-    let o0 = f[1].mul(K1).add(f[3].mul(K3)).add(f[5].mul(K5)).add(f[7].mul(K7));
-    let o1 = f[1].mul(K3).sub(f[3].mul(K7)).sub(f[5].mul(K1)).sub(f[7].mul(K5));
-    let o2 = f[1].mul(K5).sub(f[3].mul(K1)).add(f[5].mul(K7)).add(f[7].mul(K3));
-    let o3 = f[1].mul(K7).sub(f[3].mul(K5)).add(f[5].mul(K3)).sub(f[7].mul(K1));
+fn llm8<L: Lanes, const SHIFT: i32>(f: [L; 8], round: L) -> [L; 8] {
+    let (z2, z3) = (f[2], f[6]);
+    let z1 = z2.add(z3).mul(FIX_0_541196100);
+    let tmp2 = z1.sub(z3.mul(FIX_1_847759065));
+    let tmp3 = z1.add(z2.mul(FIX_0_765366865));
+    let tmp0 = f[0].add(f[4]).shl::<{ CONST_BITS as i32 }>().add(round);
+    let tmp1 = f[0].sub(f[4]).shl::<{ CONST_BITS as i32 }>().add(round);
+    let (tmp10, tmp13, tmp11, tmp12) = (tmp0.add(tmp3), tmp0.sub(tmp3), tmp1.add(tmp2), tmp1.sub(tmp2));
+    let (t0, t1, t2, t3) = (f[7], f[5], f[3], f[1]);
+    let (z1, z2, z3, z4) = (t0.add(t3), t1.add(t2), t0.add(t2), t1.add(t3));
+    let z5 = z3.add(z4).mul(FIX_1_175875602);
+    let z1 = z1.mul(-FIX_0_899976223);
+    let z2 = z2.mul(-FIX_2_562915447);
+    let z3 = z3.mul(-FIX_1_961570560).add(z5);
+    let z4 = z4.mul(-FIX_0_390180644).add(z5);
+    let t0 = t0.mul(FIX_0_298631336).add(z1).add(z3);
+    let t1 = t1.mul(FIX_2_053119869).add(z2).add(z4);
+    let t2 = t2.mul(FIX_3_072711026).add(z2).add(z3);
+    let t3 = t3.mul(FIX_1_501321110).add(z1).add(z4);
     [
-        e0.add(o0).shr::<SHIFT>(),
-        e1.add(o1).shr::<SHIFT>(),
-        e2.add(o2).shr::<SHIFT>(),
-        e3.add(o3).shr::<SHIFT>(),
-        e3.sub(o3).shr::<SHIFT>(),
-        e2.sub(o2).shr::<SHIFT>(),
-        e1.sub(o1).shr::<SHIFT>(),
-        e0.sub(o0).shr::<SHIFT>(),
+        tmp10.add(t3).shr::<SHIFT>(),
+        tmp11.add(t2).shr::<SHIFT>(),
+        tmp12.add(t1).shr::<SHIFT>(),
+        tmp13.add(t0).shr::<SHIFT>(),
+        tmp13.sub(t0).shr::<SHIFT>(),
+        tmp12.sub(t1).shr::<SHIFT>(),
+        tmp11.sub(t2).shr::<SHIFT>(),
+        tmp10.sub(t3).shr::<SHIFT>(),
     ]
+}
+
+/// Pass 1 of the 8×8 transform, with its output clamped (see the scalar `idct8`).
+#[cfg(not(target_arch = "wasm32"))]
+#[inline(always)]
+fn llm8_pass1<L: Lanes>(f: [L; 8]) -> [L; 8] {
+    llm8::<L, SHIFT1>(f, L::splat(ROUND1)).map(|v| v.clamp(PASS1_LIMIT))
+}
+
+/// Dequantises one vector of coefficients.
+#[inline(always)]
+fn dequantise<L: Lanes>(coefs: L, quant: L) -> L {
+    coefs.mul_lanes(quant).clamp(super::COEF_LIMIT)
 }
 
 /// One 4-point pass (see the scalar `pass4`).
@@ -90,8 +125,8 @@ fn pass4<L: Lanes, const SHIFT: i32>(f: [L; 4], round: L) -> [L; 4] {
 
 /// 4×4 pixels from the 4×4 corner, in natural order.
 #[inline(always)]
-pub(super) fn idct4<L: Lanes4>(coefs: &[i32; 16], out: &mut [u8], stride: usize) {
-    let rows: [L; 4] = std::array::from_fn(|v| L::load(row(coefs, v)));
+pub(super) fn idct4<L: Lanes4>(coefs: &[i32; 16], quant: &[i32; 16], out: &mut [u8], stride: usize) {
+    let rows: [L; 4] = std::array::from_fn(|v| dequantise(L::load(row(coefs, v)), L::load(row(quant, v))));
     let columns = L::transpose(pass4::<L, SHIFT1>(rows, L::splat(ROUND1)));
     let pixels = L::transpose(pass4::<L, SHIFT2>(columns, L::splat(ROUND2)));
     for (y, p) in pixels.into_iter().enumerate() {
@@ -99,19 +134,21 @@ pub(super) fn idct4<L: Lanes4>(coefs: &[i32; 16], out: &mut [u8], stride: usize)
     }
 }
 
-/// 8×8 pixels from 64 coefficients in natural order, with four lanes: each row is two
-/// halves, and the transposes work on 4×4 quarters.
+/// 8×8 pixels from 64 coefficients and quantisers in natural order, with four lanes: each
+/// row is two halves, and the transposes work on 4×4 quarters.
 #[cfg(not(target_arch = "wasm32"))]
 #[inline(always)]
-pub(super) fn idct8_halves<L: Lanes4>(coefs: &[i32; 64], out: &mut [u8], stride: usize) {
-    let round1 = L::splat(ROUND1);
+pub(super) fn idct8_halves<L: Lanes4>(coefs: &[i32; 64], quant: &[i32; 64], out: &mut [u8], stride: usize) {
     // tmp[h][y]: pass 1 of the columns 4h..4h+4.
-    let tmp: [[L; 8]; 2] =
-        std::array::from_fn(|h| pass8::<L, SHIFT1>(std::array::from_fn(|v| L::load(quarter_row(coefs, v, h))), round1));
+    let tmp: [[L; 8]; 2] = std::array::from_fn(|h| {
+        llm8_pass1(std::array::from_fn(|v| {
+            dequantise(L::load(quarter_row(coefs, v, h)), L::load(quarter_row(quant, v, h)))
+        }))
+    });
     // columns[h][u]: lanes are the rows 4h..4h+4.
     let columns = transpose_halves(&tmp);
-    let round2 = L::splat(ROUND2);
-    let pass2 = [pass8::<L, SHIFT2>(columns[0], round2), pass8::<L, SHIFT2>(columns[1], round2)];
+    let round2 = L::splat(LLM_ROUND2);
+    let pass2 = [llm8::<L, LLM2>(columns[0], round2), llm8::<L, LLM2>(columns[1], round2)];
     // pixels[h][y]: lanes are the columns 4h..4h+4.
     let pixels = transpose_halves(&pass2);
     for (y, (&left, &right)) in pixels[0].iter().zip(&pixels[1]).enumerate() {
@@ -121,16 +158,14 @@ pub(super) fn idct8_halves<L: Lanes4>(coefs: &[i32; 64], out: &mut [u8], stride:
     }
 }
 
-/// 8×8 pixels from 64 coefficients in natural order, with eight lanes.
+/// 8×8 pixels from 64 coefficients and quantisers in natural order, with eight lanes.
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
-pub(super) fn idct8<L: Lanes8>(coefs: &[i32; 64], out: &mut [u8], stride: usize) {
-    let rows: [L; 8] = std::array::from_fn(|v| {
-        let start = v * 8;
-        L::load(coefs[start..start + 8].try_into().unwrap_or(&[0; 8]))
-    });
-    let columns = L::transpose(pass8::<L, SHIFT1>(rows, L::splat(ROUND1)));
-    let pixels = L::transpose(pass8::<L, SHIFT2>(columns, L::splat(ROUND2)));
+pub(super) fn idct8<L: Lanes8>(coefs: &[i32; 64], quant: &[i32; 64], out: &mut [u8], stride: usize) {
+    let load = |values: &[i32; 64], v: usize| L::load(values[v * 8..v * 8 + 8].try_into().unwrap_or(&[0; 8]));
+    let rows: [L; 8] = std::array::from_fn(|v| dequantise(load(coefs, v), load(quant, v)));
+    let columns = L::transpose(llm8_pass1(rows));
+    let pixels = L::transpose(llm8::<L, LLM2>(columns, L::splat(LLM_ROUND2)));
     for (y, p) in pixels.into_iter().enumerate() {
         let start = y * stride;
         p.store_pixels((&mut out[start..start + 8]).try_into().unwrap_or_else(|_| unreachable!()));

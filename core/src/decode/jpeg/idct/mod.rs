@@ -1,5 +1,5 @@
-//! Inverse DCTs that produce an 8×8, 4×4, 2×2 or 1×1 block of pixels from the low-frequency
-//! corner of an 8×8 block of coefficients: decoding at 1/1, 1/2, 1/4 or 1/8 scale.
+//! Inverse DCTs that produce a `w`×`h` block of pixels (each side 1 to 8) from the
+//! low-frequency corner of an 8×8 block of coefficients: decoding at any scale M/8.
 //!
 //! The 8-point inverse DCT of T.81 A.3.3, written per dimension, is
 //! `g(x) = ½ Σ C(u) F(u) cos((2x + 1)uπ/16)` with `C(0) = 1/√2`, `C(u) = 1` otherwise. The
@@ -8,8 +8,12 @@
 //! block mean) is unchanged and frequencies the smaller block cannot hold are dropped, which
 //! band-limits before the sampling, as a downscale should.
 //!
-//! Both passes use the even/odd symmetry `g(N-1-x) = E(x) - O(x)` with 13-bit fixed-point
-//! constants. The 8×8 and 4×4 transforms exist twice:
+//! The 8×8 transform is libjpeg's accurate integer one (`jidctint.c`, the Loeffler,
+//! Ligtenberg and Moschytz factorisation: 12 multiplies per 8 points), operation for
+//! operation, so full-size decodes agree with libjpeg-turbo's to the bit wherever the
+//! upsampling and colour conversion do. The 4×4 transform uses the even/odd symmetry
+//! `g(N-1-x) = E(x) - O(x)` with 13-bit constants, the other sizes a plain separable product
+//! ([`generic`]). The 8×8 and 4×4 transforms, which dequantise as they load, exist twice:
 //!
 //! - [`scalar`]: plain Rust over arrays, the reference for every SIMD back end and the path
 //!   on CPUs without one. The tests compare it with [`reference`], the floating-point
@@ -28,19 +32,35 @@ const CONST_BITS: u32 = 13;
 /// Extra fractional bits kept between the two passes.
 const PASS1_BITS: u32 = 2;
 
-// round(½ cos(kπ/16) · 2^13), checked by `constants_match_their_definition`.
-const K1: i32 = 4017;
+// round(½ cos(kπ/16) · 2^13) for the 4×4 transform, checked by
+// `constants_match_their_definition`.
 const K2: i32 = 3784;
-const K3: i32 = 3406;
 const K4: i32 = 2896;
-const K5: i32 = 2276;
 const K6: i32 = 1567;
-const K7: i32 = 799;
+
+// libjpeg's constants for the 8×8 transform: round(x · 2^13), `x` named by the FIX_ macro.
+const FIX_0_298631336: i32 = 2446;
+const FIX_0_390180644: i32 = 3196;
+const FIX_0_541196100: i32 = 4433;
+const FIX_0_765366865: i32 = 6270;
+const FIX_0_899976223: i32 = 7373;
+const FIX_1_175875602: i32 = 9633;
+const FIX_1_501321110: i32 = 12299;
+const FIX_1_847759065: i32 = 15137;
+const FIX_1_961570560: i32 = 16069;
+const FIX_2_053119869: i32 = 16819;
+const FIX_2_562915447: i32 = 20995;
+const FIX_3_072711026: i32 = 25172;
+/// The 8×8 transform's second pass also divides by 8.
+const LLM_SHIFT2: u32 = CONST_BITS + PASS1_BITS + 3;
 
 /// Largest dequantised coefficient magnitude kept. Real 8-bit data stays below about 1200
-/// (DC at most 1024 plus half a quantiser step); the bound keeps every intermediate within
-/// `i32` for hostile input.
+/// (DC at most 1024 plus half a quantiser step).
 const COEF_LIMIT: i32 = 4095;
+/// Largest magnitude the 8×8 transform's first pass hands to the second. Real data stays
+/// below about 6000; the bound keeps every intermediate of the second pass within `i32`
+/// (at most 61·2^13 times it) for hostile input.
+const PASS1_LIMIT: i32 = 16384;
 
 /// Dequantises one coefficient, clamped to what the transforms can hold. `coef` is within
 /// the `i16` range and `q` within `u16`, so the product fits in `i32`.
@@ -55,38 +75,45 @@ fn clamp_pixel(v: i32) -> u8 {
     v.clamp(0, 255) as u8
 }
 
-/// One 8-point pass over eight lanes: `out[x][lane]` from `inp[u][lane]`, descaled by `shift`
-/// with rounding, plus `bias` (already scaled) added before the shift.
+/// One 8-point pass of libjpeg's `jpeg_idct_islow` over eight lanes: `out[x][lane]` from
+/// `inp[u][lane]`, descaled by `shift` with rounding, plus `bias` (already scaled) added
+/// before the shift.
 #[inline(always)]
-fn pass8(inp: &[[i32; 8]; 8], out: &mut [[i32; 8]; 8], shift: u32, bias: i32) {
+fn llm8(inp: &[[i32; 8]; 8], out: &mut [[i32; 8]; 8], shift: u32, bias: i32) {
     let round = (1 << (shift - 1)) + bias;
     for l in 0..8 {
-        let (f0, f1, f2, f3) = (inp[0][l], inp[1][l], inp[2][l], inp[3][l]);
-        let (f4, f5, f6, f7) = (inp[4][l], inp[5][l], inp[6][l], inp[7][l]);
-        let ee0 = K4 * (f0 + f4);
-        let ee1 = K4 * (f0 - f4);
-        let eo0 = K2 * f2 + K6 * f6;
-        let eo1 = K6 * f2 - K2 * f6;
-        let e0 = ee0 + eo0 + round;
-        let e3 = ee0 - eo0 + round;
-        let e1 = ee1 + eo1 + round;
-        let e2 = ee1 - eo1 + round;
-        let o0 = K1 * f1 + K3 * f3 + K5 * f5 + K7 * f7;
-        let o1 = K3 * f1 - K7 * f3 - K1 * f5 - K5 * f7;
-        let o2 = K5 * f1 - K1 * f3 + K7 * f5 + K3 * f7;
-        let o3 = K7 * f1 - K5 * f3 + K3 * f5 - K1 * f7;
-        out[0][l] = (e0 + o0) >> shift;
-        out[7][l] = (e0 - o0) >> shift;
-        out[1][l] = (e1 + o1) >> shift;
-        out[6][l] = (e1 - o1) >> shift;
-        out[2][l] = (e2 + o2) >> shift;
-        out[5][l] = (e2 - o2) >> shift;
-        out[3][l] = (e3 + o3) >> shift;
-        out[4][l] = (e3 - o3) >> shift;
+        // Even part: the rotator is sqrt(2)·c(-6).
+        let (z2, z3) = (inp[2][l], inp[6][l]);
+        let z1 = (z2 + z3) * FIX_0_541196100;
+        let tmp2 = z1 - z3 * FIX_1_847759065;
+        let tmp3 = z1 + z2 * FIX_0_765366865;
+        let tmp0 = ((inp[0][l] + inp[4][l]) << CONST_BITS) + round;
+        let tmp1 = ((inp[0][l] - inp[4][l]) << CONST_BITS) + round;
+        let (tmp10, tmp13, tmp11, tmp12) = (tmp0 + tmp3, tmp0 - tmp3, tmp1 + tmp2, tmp1 - tmp2);
+        // Odd part.
+        let (t0, t1, t2, t3) = (inp[7][l], inp[5][l], inp[3][l], inp[1][l]);
+        let (z1, z2, z3, z4) = (t0 + t3, t1 + t2, t0 + t2, t1 + t3);
+        let z5 = (z3 + z4) * FIX_1_175875602;
+        let z1 = z1 * -FIX_0_899976223;
+        let z2 = z2 * -FIX_2_562915447;
+        let z3 = z3 * -FIX_1_961570560 + z5;
+        let z4 = z4 * -FIX_0_390180644 + z5;
+        let t0 = t0 * FIX_0_298631336 + z1 + z3;
+        let t1 = t1 * FIX_2_053119869 + z2 + z4;
+        let t2 = t2 * FIX_3_072711026 + z2 + z3;
+        let t3 = t3 * FIX_1_501321110 + z1 + z4;
+        out[0][l] = (tmp10 + t3) >> shift;
+        out[7][l] = (tmp10 - t3) >> shift;
+        out[1][l] = (tmp11 + t2) >> shift;
+        out[6][l] = (tmp11 - t2) >> shift;
+        out[2][l] = (tmp12 + t1) >> shift;
+        out[5][l] = (tmp12 - t1) >> shift;
+        out[3][l] = (tmp13 + t0) >> shift;
+        out[4][l] = (tmp13 - t0) >> shift;
     }
 }
 
-/// One 4-point pass over four lanes (see [`pass8`]).
+/// One 4-point pass over four lanes (see [`llm8`] for the layout).
 #[inline(always)]
 fn pass4(inp: &[[i32; 4]; 4], out: &mut [[i32; 4]; 4], shift: u32, bias: i32) {
     let round = (1 << (shift - 1)) + bias;
@@ -127,57 +154,59 @@ mod wasm;
 #[cfg(target_arch = "x86_64")]
 mod x86;
 
-/// 8×8 pixels from 64 dequantised coefficients in natural (row-major) order, with the best
-/// back end the CPU has.
+/// 8×8 pixels from 64 coefficients and their quantisers in natural (row-major) order, with
+/// the best back end the CPU has.
 #[inline]
-pub(crate) fn idct8(coefs: &[i32; 64], out: &mut [u8], stride: usize) {
+pub(crate) fn idct8(coefs: &[i32; 64], quant: &[i32; 64], out: &mut [u8], stride: usize) {
     #[cfg(target_arch = "x86_64")]
-    if x86::idct8(coefs, out, stride) {
+    if x86::idct8(coefs, quant, out, stride) {
         return;
     }
     #[cfg(target_arch = "aarch64")]
-    return arm::idct8(coefs, out, stride);
-    // wasm32 keeps the scalar 8×8 (which the compiler vectorises for simd128): it only runs
-    // for full-size decodes through `decode_jpeg_reduced(…, 1)`, and the explicit version
-    // would cost a kilobyte of the module's size budget.
+    return arm::idct8(coefs, quant, out, stride);
+    // wasm32 keeps the scalar 8×8 (which the compiler vectorises for simd128), for the
+    // module's size budget.
     #[allow(unreachable_code)]
-    scalar::idct8(coefs, out, stride)
+    scalar::idct8(coefs, quant, out, stride)
 }
 
-/// 4×4 pixels from the 4×4 low-frequency corner, in natural order (`v * 4 + u`), with the
-/// best back end the CPU has.
+/// 4×4 pixels from the 4×4 low-frequency corner and its quantisers, in natural order
+/// (`v * 4 + u`), with the best back end the CPU has.
 #[inline]
-pub(crate) fn idct4(coefs: &[i32; 16], out: &mut [u8], stride: usize) {
+pub(crate) fn idct4(coefs: &[i32; 16], quant: &[i32; 16], out: &mut [u8], stride: usize) {
     #[cfg(target_arch = "x86_64")]
-    if x86::idct4(coefs, out, stride) {
+    if x86::idct4(coefs, quant, out, stride) {
         return;
     }
     #[cfg(target_arch = "aarch64")]
-    return arm::idct4(coefs, out, stride);
+    return arm::idct4(coefs, quant, out, stride);
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-    return wasm::idct4(coefs, out, stride);
+    return wasm::idct4(coefs, quant, out, stride);
     #[allow(unreachable_code)]
-    scalar::idct4(coefs, out, stride)
+    scalar::idct4(coefs, quant, out, stride)
 }
 
 /// The portable transforms: the reference for the SIMD back ends.
 pub(crate) mod scalar {
     use super::*;
 
-    /// 8×8 pixels from 64 dequantised coefficients in natural (row-major) order.
-    pub(crate) fn idct8(coefs: &[i32; 64], out: &mut [u8], stride: usize) {
+    /// 8×8 pixels from 64 coefficients and their quantisers in natural (row-major) order:
+    /// libjpeg's `jpeg_idct_islow`.
+    pub(crate) fn idct8(coefs: &[i32; 64], quant: &[i32; 64], out: &mut [u8], stride: usize) {
         let mut rows = [[0i32; 8]; 8];
-        for (row, chunk) in rows.iter_mut().zip(coefs.chunks_exact(8)) {
-            row.copy_from_slice(chunk);
+        for (i, (&c, &q)) in coefs.iter().zip(quant).enumerate() {
+            rows[i / 8][i % 8] = dequantise(c, q);
         }
         // Pass 1 down the columns (lanes are columns u), keeping PASS1_BITS extra bits.
         let mut tmp = [[0i32; 8]; 8];
-        pass8(&rows, &mut tmp, CONST_BITS - PASS1_BITS, 0);
+        llm8(&rows, &mut tmp, CONST_BITS - PASS1_BITS, 0);
+        for v in tmp.iter_mut().flatten() {
+            *v = (*v).clamp(-PASS1_LIMIT, PASS1_LIMIT);
+        }
         // Pass 2 along the rows: transpose so that lanes are the output rows y.
         let tmp = transpose(&tmp);
         let mut px = [[0i32; 8]; 8];
-        let shift = CONST_BITS + PASS1_BITS;
-        pass8(&tmp, &mut px, shift, level_shift(shift));
+        llm8(&tmp, &mut px, LLM_SHIFT2, level_shift(LLM_SHIFT2));
         // px[x][y]
         for y in 0..8 {
             let row = &mut out[y * stride..y * stride + 8];
@@ -187,11 +216,12 @@ pub(crate) mod scalar {
         }
     }
 
-    /// 4×4 pixels from the 4×4 low-frequency corner, in natural order (`v * 4 + u`).
-    pub(crate) fn idct4(coefs: &[i32; 16], out: &mut [u8], stride: usize) {
+    /// 4×4 pixels from the 4×4 low-frequency corner and its quantisers, in natural order
+    /// (`v * 4 + u`).
+    pub(crate) fn idct4(coefs: &[i32; 16], quant: &[i32; 16], out: &mut [u8], stride: usize) {
         let mut rows = [[0i32; 4]; 4];
-        for (row, chunk) in rows.iter_mut().zip(coefs.chunks_exact(4)) {
-            row.copy_from_slice(chunk);
+        for (i, (&c, &q)) in coefs.iter().zip(quant).enumerate() {
+            rows[i / 4][i % 4] = dequantise(c, q);
         }
         let mut tmp = [[0i32; 4]; 4];
         pass4(&rows, &mut tmp, CONST_BITS - PASS1_BITS, 0);
@@ -208,8 +238,123 @@ pub(crate) mod scalar {
     }
 }
 
-/// 2×2 pixels from the 2×2 corner `[F00, F01, F10, F11]`. With two points the cosines are
-/// ±cos(π/4), so the transform is exact: sums and differences over 8.
+/// `BASIS[n - 1][x][u]`: the `n`-point inverse DCT's weight of coefficient `u` at output
+/// sample `x`, `round(½ C(u) cos((2x + 1)uπ/2n) · 2^13)` (zero outside `n`×`n`); checked by
+/// `basis_matches_its_definition`.
+#[rustfmt::skip]
+const BASIS: [[[i32; 8]; 8]; 8] = [
+    [[2896, 0, 0, 0, 0, 0, 0, 0], [0; 8], [0; 8], [0; 8], [0; 8], [0; 8], [0; 8], [0; 8]],
+    [[2896, 2896, 0, 0, 0, 0, 0, 0], [2896, -2896, 0, 0, 0, 0, 0, 0], [0; 8], [0; 8], [0; 8], [0; 8], [0; 8], [0; 8]],
+    [
+        [2896, 3547, 2048, 0, 0, 0, 0, 0], [2896, 0, -4096, 0, 0, 0, 0, 0], [2896, -3547, 2048, 0, 0, 0, 0, 0],
+        [0; 8], [0; 8], [0; 8], [0; 8], [0; 8],
+    ],
+    [
+        [2896, 3784, 2896, 1567, 0, 0, 0, 0], [2896, 1567, -2896, -3784, 0, 0, 0, 0],
+        [2896, -1567, -2896, 3784, 0, 0, 0, 0], [2896, -3784, 2896, -1567, 0, 0, 0, 0],
+        [0; 8], [0; 8], [0; 8], [0; 8],
+    ],
+    [
+        [2896, 3896, 3314, 2408, 1266, 0, 0, 0], [2896, 2408, -1266, -3896, -3314, 0, 0, 0],
+        [2896, 0, -4096, 0, 4096, 0, 0, 0], [2896, -2408, -1266, 3896, -3314, 0, 0, 0],
+        [2896, -3896, 3314, -2408, 1266, 0, 0, 0], [0; 8], [0; 8], [0; 8],
+    ],
+    [
+        [2896, 3956, 3547, 2896, 2048, 1060, 0, 0], [2896, 2896, 0, -2896, -4096, -2896, 0, 0],
+        [2896, 1060, -3547, -2896, 2048, 3956, 0, 0], [2896, -1060, -3547, 2896, 2048, -3956, 0, 0],
+        [2896, -2896, 0, 2896, -4096, 2896, 0, 0], [2896, -3956, 3547, -2896, 2048, -1060, 0, 0],
+        [0; 8], [0; 8],
+    ],
+    [
+        [2896, 3993, 3690, 3202, 2554, 1777, 911, 0], [2896, 3202, 911, -1777, -3690, -3993, -2554, 0],
+        [2896, 1777, -2554, -3993, -911, 3202, 3690, 0], [2896, 0, -4096, 0, 4096, 0, -4096, 0],
+        [2896, -1777, -2554, 3993, -911, -3202, 3690, 0], [2896, -3202, 911, 1777, -3690, 3993, -2554, 0],
+        [2896, -3993, 3690, -3202, 2554, -1777, 911, 0], [0; 8],
+    ],
+    [
+        [2896, 4017, 3784, 3406, 2896, 2276, 1567, 799], [2896, 3406, 1567, -799, -2896, -4017, -3784, -2276],
+        [2896, 2276, -1567, -4017, -2896, 799, 3784, 3406], [2896, 799, -3784, -2276, 2896, 3406, -1567, -4017],
+        [2896, -799, -3784, 2276, 2896, -3406, -1567, 4017], [2896, -2276, -1567, 4017, -2896, -799, 3784, -3406],
+        [2896, -3406, 1567, 799, -2896, 4017, -3784, 2276], [2896, -4017, 3784, -3406, 2896, -2276, 1567, -799],
+    ],
+];
+
+/// `w`×`h` pixels (each 1..=8) from the `h`×`w` low-frequency corner of a block's
+/// dequantised coefficients, row-major (`v * w + u`): the reduced transform for any scale
+/// M/8, and for chroma decoded at twice the luma's reduced size. A plain separable
+/// product with the [`BASIS`] weights; the sizes with a fast transform of their own use it
+/// instead (see [`block`]).
+pub(crate) fn generic(coefs: &[i32], w: usize, h: usize, out: &mut [u8], stride: usize) {
+    debug_assert!((1..=8).contains(&w) && (1..=8).contains(&h) && coefs.len() >= w * h);
+    let (bw, bh) = (&BASIS[w - 1], &BASIS[h - 1]);
+    let shift1 = CONST_BITS - PASS1_BITS;
+    let round1 = 1 << (shift1 - 1);
+    // Pass 1 down the columns: tmp[y][u]. Sums stay within i32 (see COEF_LIMIT: the
+    // weights of a row add up to at most 21641 in magnitude).
+    let mut tmp = [[0i32; 8]; 8];
+    for (y, row) in tmp.iter_mut().enumerate().take(h) {
+        for (u, t) in row.iter_mut().enumerate().take(w) {
+            let mut sum = round1;
+            for v in 0..h {
+                sum += bh[y][v] * coefs[v * w + u];
+            }
+            *t = sum >> shift1;
+        }
+    }
+    // Pass 2 along the rows, with the level shift.
+    let shift2 = CONST_BITS + PASS1_BITS;
+    let round2 = (1 << (shift2 - 1)) + level_shift(shift2);
+    for (y, row) in tmp.iter().enumerate().take(h) {
+        let line = &mut out[y * stride..y * stride + w];
+        for (x, p) in line.iter_mut().enumerate() {
+            let mut sum = round2;
+            for u in 0..w {
+                sum += bw[x][u] * row[u];
+            }
+            *p = clamp_pixel(sum >> shift2);
+        }
+    }
+}
+
+/// Dequantises a block (coefficients and quantisers in stored-slot order, `v * w + u`) and
+/// writes its `w`×`h` pixels with the fastest transform for that size. `any_ac` false means
+/// only the DC coefficient can be non-zero: the block is flat.
+#[inline]
+pub(crate) fn block(coefs: &[i32; 64], quant: &[i32; 64], any_ac: bool, w: usize, h: usize, out: &mut [u8], stride: usize) {
+    if !any_ac {
+        fill(dc_value(dequantise(coefs[0], quant[0])), w, h, out, stride);
+        return;
+    }
+    match (w, h) {
+        (8, 8) => idct8(coefs, quant, out, stride),
+        (4, 4) => idct4(first(coefs), first(quant), out, stride),
+        (2, 2) => idct2(&dequantised::<4>(coefs, quant), out, stride),
+        (1, 1) => out[0] = dc_value(dequantise(coefs[0], quant[0])),
+        _ => {
+            let n = w * h;
+            let mut d = [0i32; 64];
+            for ((d, &c), &q) in d[..n].iter_mut().zip(&coefs[..n]).zip(&quant[..n]) {
+                *d = dequantise(c, q);
+            }
+            generic(&d[..n], w, h, out, stride);
+        }
+    }
+}
+
+/// The first `K` coefficients of a block, dequantised.
+#[inline(always)]
+fn dequantised<const K: usize>(coefs: &[i32; 64], quant: &[i32; 64]) -> [i32; K] {
+    std::array::from_fn(|i| dequantise(coefs[i], quant[i]))
+}
+
+/// The first 16 entries of a block.
+#[inline(always)]
+fn first(block: &[i32; 64]) -> &[i32; 16] {
+    block[..16].try_into().unwrap_or_else(|_| unreachable!())
+}
+
+/// 2×2 pixels from the 2×2 corner `[F00, F01, F10, F11]`, dequantised. With two points the
+/// cosines are ±cos(π/4), so the transform is exact: sums and differences over 8.
 pub(crate) fn idct2(coefs: &[i32; 4], out: &mut [u8], stride: usize) {
     let [f00, f01, f10, f11] = *coefs;
     let (a, b) = (f00 + f10, f00 - f10);
@@ -228,11 +373,11 @@ pub(crate) fn dc_value(dc: i32) -> u8 {
     clamp_pixel(((dc + 4) >> 3) + 128)
 }
 
-/// Fills an `n`×`n` block with one value.
+/// Fills a `w`×`h` block with one value.
 #[inline]
-pub(crate) fn fill(value: u8, n: usize, out: &mut [u8], stride: usize) {
-    for y in 0..n {
-        out[y * stride..y * stride + n].fill(value);
+pub(crate) fn fill(value: u8, w: usize, h: usize, out: &mut [u8], stride: usize) {
+    for y in 0..h {
+        out[y * stride..y * stride + w].fill(value);
     }
 }
 
@@ -294,10 +439,17 @@ mod tests {
         (0..n * n).map(|i| b[(i / n) * 8 + i % n]).collect()
     }
 
+    /// Checks a transform against the float definition on blocks of real-data magnitudes,
+    /// and that the extreme ones (every coefficient near the clamp) go through without
+    /// overflowing (which debug builds would report).
     fn check(n: usize, run: impl Fn(&[i32], &mut [u8])) {
         let mut worst = 0.0f64;
-        for b in blocks() {
+        for (i, b) in blocks().into_iter().enumerate() {
             let c = corner(&b, n);
+            if i % 50 == 0 {
+                run(&c, &mut vec![0u8; n * n]);
+                continue;
+            }
             let reference = reference(&c.iter().map(|&v| f64::from(v)).collect::<Vec<_>>(), n);
             let mut out = vec![0u8; n * n];
             run(&c, &mut out);
@@ -310,42 +462,56 @@ mod tests {
         assert!(worst <= 1.0, "{n}x{n}: worst error {worst}");
     }
 
+    /// Quantisers of one: the test blocks are already dequantised.
+    const ONES: [i32; 64] = [1; 64];
+
+    /// The test blocks as stored coefficients and quantisers: once with quantisers of one,
+    /// once divided by a table of real quantisers (what `block` hands over).
+    fn quantised_blocks() -> Vec<([i32; 64], [i32; 64])> {
+        let steps: [i32; 64] = std::array::from_fn(|i| 2 + (i as i32 * 7) % 23);
+        blocks()
+            .into_iter()
+            .flat_map(|b| [(b, ONES), (std::array::from_fn(|i| b[i] / steps[i]), steps)])
+            .collect()
+    }
+
     /// Asserts that an 8×8 transform's output equals [`scalar::idct8`]'s, byte for byte,
     /// over every test block (including the extremes of the coefficient range).
-    pub(super) fn assert_same_as_scalar8(run: impl Fn(&[i32; 64], &mut [u8])) {
-        for (i, b) in blocks().iter().enumerate() {
+    pub(super) fn assert_same_as_scalar8(run: impl Fn(&[i32; 64], &[i32; 64], &mut [u8])) {
+        for (i, (b, q)) in quantised_blocks().iter().enumerate() {
             let (mut expected, mut got) = ([0u8; 64], [0u8; 64]);
-            scalar::idct8(b, &mut expected, 8);
-            run(b, &mut got);
-            assert_eq!(got, expected, "block {i}: {b:?}");
+            scalar::idct8(b, q, &mut expected, 8);
+            run(b, q, &mut got);
+            assert_eq!(got, expected, "block {i}: {b:?} / {q:?}");
         }
     }
 
     /// Asserts that a 4×4 transform's output equals [`scalar::idct4`]'s, byte for byte.
-    pub(super) fn assert_same_as_scalar4(run: impl Fn(&[i32; 16], &mut [u8])) {
-        for (i, b) in blocks().iter().enumerate() {
+    pub(super) fn assert_same_as_scalar4(run: impl Fn(&[i32; 16], &[i32; 16], &mut [u8])) {
+        for (i, (b, q)) in quantised_blocks().iter().enumerate() {
             let c: [i32; 16] = corner(b, 4).try_into().unwrap();
+            let q: [i32; 16] = corner(q, 4).try_into().unwrap();
             let (mut expected, mut got) = ([0u8; 16], [0u8; 16]);
-            scalar::idct4(&c, &mut expected, 4);
-            run(&c, &mut got);
-            assert_eq!(got, expected, "block {i}: {c:?}");
+            scalar::idct4(&c, &q, &mut expected, 4);
+            run(&c, &q, &mut got);
+            assert_eq!(got, expected, "block {i}: {c:?} / {q:?}");
         }
     }
 
     #[test]
     fn dispatched_transforms_match_the_scalar_ones() {
         // Whatever back end this machine picks; the per-back-end tests are in their modules.
-        assert_same_as_scalar8(|c, out| idct8(c, out, 8));
-        assert_same_as_scalar4(|c, out| idct4(c, out, 4));
+        assert_same_as_scalar8(|c, q, out| idct8(c, q, out, 8));
+        assert_same_as_scalar4(|c, q, out| idct4(c, q, out, 4));
     }
 
     #[test]
     fn transforms_respect_the_stride() {
         let b = &blocks()[1];
         let mut packed = [0u8; 64];
-        idct8(b, &mut packed, 8);
+        idct8(b, &ONES, &mut packed, 8);
         let mut wide = vec![7u8; 8 * 13 + 8];
-        idct8(b, &mut wide, 13);
+        idct8(b, &ONES, &mut wide, 13);
         for y in 0..8 {
             assert_eq!(&wide[y * 13..y * 13 + 8], &packed[y * 8..y * 8 + 8]);
             if y < 7 {
@@ -355,22 +521,101 @@ mod tests {
     }
 
     #[test]
+    fn libjpeg_constants_are_rounded_from_their_names() {
+        let named = [
+            (FIX_0_298631336, 0.298631336),
+            (FIX_0_390180644, 0.390180644),
+            (FIX_0_541196100, 0.541196100),
+            (FIX_0_765366865, 0.765366865),
+            (FIX_0_899976223, 0.899976223),
+            (FIX_1_175875602, 1.175875602),
+            (FIX_1_501321110, 1.501321110),
+            (FIX_1_847759065, 1.847759065),
+            (FIX_1_961570560, 1.961570560),
+            (FIX_2_053119869, 2.053119869),
+            (FIX_2_562915447, 2.562915447),
+            (FIX_3_072711026, 3.072711026),
+        ];
+        for (c, x) in named {
+            assert_eq!(c, (x * 8192.0_f64).round() as i32, "{x}");
+        }
+    }
+
+    #[test]
+    fn basis_matches_its_definition() {
+        use std::f64::consts::{FRAC_1_SQRT_2, PI};
+        for n in 1..=8 {
+            for x in 0..8 {
+                for u in 0..8 {
+                    let exact = if x < n && u < n {
+                        let c = if u == 0 { FRAC_1_SQRT_2 } else { 1.0 };
+                        (0.5 * c * ((2 * x + 1) as f64 * u as f64 * PI / (2 * n) as f64).cos() * 8192.0).round()
+                    } else {
+                        0.0
+                    };
+                    assert_eq!(f64::from(BASIS[n - 1][x][u]), exact, "n {n} x {x} u {u}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn generic_transforms_match_the_float_definition() {
+        for n in 1..=8 {
+            check(n, |c, out| generic(c, n, n, out, n));
+        }
+        // Rectangular blocks: each direction is its own 1-D transform.
+        for (w, h) in [(8, 4), (4, 8), (6, 3), (3, 6), (2, 1), (1, 2), (8, 7)] {
+            for b in blocks().iter().step_by(7) {
+                let c: Vec<i32> = (0..w * h).map(|i| b[(i / w) * 8 + i % w]).collect();
+                let mut out = vec![0u8; w * h];
+                generic(&c, w, h, &mut out, w);
+                let exact = reference_rect(&c.iter().map(|&v| f64::from(v)).collect::<Vec<_>>(), w, h);
+                for (o, e) in out.iter().zip(&exact) {
+                    let e = (e + 128.0).clamp(0.0, 255.0);
+                    assert!((f64::from(*o) - e).abs() <= 1.0, "{w}x{h}: {o} vs {e}");
+                }
+            }
+        }
+    }
+
+    /// The float definition for a `w`×`h` block.
+    fn reference_rect(coefs: &[f64], w: usize, h: usize) -> Vec<f64> {
+        use std::f64::consts::{FRAC_1_SQRT_2, PI};
+        let c = |u: usize| if u == 0 { FRAC_1_SQRT_2 } else { 1.0 };
+        let mut out = vec![0.0; w * h];
+        for y in 0..h {
+            for x in 0..w {
+                let mut sum = 0.0;
+                for v in 0..h {
+                    for u in 0..w {
+                        let cx = ((2 * x + 1) as f64 * u as f64 * PI / (2 * w) as f64).cos();
+                        let cy = ((2 * y + 1) as f64 * v as f64 * PI / (2 * h) as f64).cos();
+                        sum += c(u) * c(v) * coefs[v * w + u] * cx * cy;
+                    }
+                }
+                out[y * w + x] = sum / 4.0;
+            }
+        }
+        out
+    }
+
+    #[test]
     fn constants_match_their_definition() {
-        let k = [K1, K2, K3, K4, K5, K6, K7];
-        for (i, &c) in k.iter().enumerate() {
-            let exact = 0.5 * ((i + 1) as f64 * std::f64::consts::PI / 16.0).cos() * f64::from(1 << CONST_BITS);
-            assert_eq!(c, exact.round() as i32, "K{}", i + 1);
+        for (k, c) in [(2, K2), (4, K4), (6, K6)] {
+            let exact = 0.5 * (k as f64 * std::f64::consts::PI / 16.0).cos() * f64::from(1 << CONST_BITS);
+            assert_eq!(c, exact.round() as i32, "K{k}");
         }
     }
 
     #[test]
     fn idct8_matches_the_float_definition() {
-        check(8, |c, out| idct8(c.try_into().unwrap(), out, 8));
+        check(8, |c, out| idct8(c.try_into().unwrap(), &ONES, out, 8));
     }
 
     #[test]
     fn idct4_matches_the_float_definition() {
-        check(4, |c, out| idct4(c.try_into().unwrap(), out, 4));
+        check(4, |c, out| idct4(c.try_into().unwrap(), &[1; 16], out, 4));
     }
 
     #[test]
@@ -386,7 +631,7 @@ mod tests {
             let mut b = [0; 64];
             b[0] = dc;
             let mut out = [0u8; 64];
-            idct8(&b, &mut out, 8);
+            idct8(&b, &ONES, &mut out, 8);
             assert!(out.iter().all(|&p| p.abs_diff(dc_value(dc)) <= 1), "dc {dc}: {out:?}");
         }
     }
@@ -396,9 +641,9 @@ mod tests {
         // The mean of a reduced block equals the mean of the full block (the DC term).
         for b in blocks().iter().filter(|b| b[0].abs() < 300 && b[1..].iter().map(|v| v.abs()).sum::<i32>() < 300) {
             let mut full = [0u8; 64];
-            idct8(b, &mut full, 8);
+            idct8(b, &ONES, &mut full, 8);
             let mut small = [0u8; 16];
-            idct4(corner(b, 4).as_slice().try_into().unwrap(), &mut small, 4);
+            idct4(corner(b, 4).as_slice().try_into().unwrap(), &[1; 16], &mut small, 4);
             let mean = |p: &[u8]| p.iter().map(|&v| f64::from(v)).sum::<f64>() / p.len() as f64;
             assert!((mean(&full) - mean(&small)).abs() < 2.0);
         }

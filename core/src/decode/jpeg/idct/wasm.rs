@@ -6,8 +6,8 @@ use std::arch::wasm32::*;
 
 use super::lanes::{self, Lanes, Lanes4};
 
-pub(super) fn idct4(coefs: &[i32; 16], out: &mut [u8], stride: usize) {
-    lanes::idct4::<Simd>(coefs, out, stride);
+pub(super) fn idct4(coefs: &[i32; 16], quant: &[i32; 16], out: &mut [u8], stride: usize) {
+    lanes::idct4::<Simd>(coefs, quant, out, stride);
 }
 
 /// Four `i32` lanes in a `v128`.
@@ -32,8 +32,20 @@ impl Lanes for Simd {
         Simd(i32x4_mul(self.0, i32x4_splat(k)))
     }
     #[inline(always)]
+    fn mul_lanes(self, other: Self) -> Self {
+        Simd(i32x4_mul(self.0, other.0))
+    }
+    #[inline(always)]
     fn shr<const N: i32>(self) -> Self {
         Simd(i32x4_shr(self.0, N as u32))
+    }
+    #[inline(always)]
+    fn shl<const N: i32>(self) -> Self {
+        Simd(i32x4_shl(self.0, N as u32))
+    }
+    #[inline(always)]
+    fn clamp(self, limit: i32) -> Self {
+        Simd(i32x4_min(i32x4_max(self.0, i32x4_splat(-limit)), i32x4_splat(limit)))
     }
 }
 

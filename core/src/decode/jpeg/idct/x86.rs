@@ -14,14 +14,14 @@ use super::lanes::{self, Lanes, Lanes4, Lanes8};
 
 /// Runs the 8×8 transform with AVX2 or SSE4.1; `false` when the CPU has neither.
 #[inline]
-pub(super) fn idct8(coefs: &[i32; 64], out: &mut [u8], stride: usize) -> bool {
+pub(super) fn idct8(coefs: &[i32; 64], quant: &[i32; 64], out: &mut [u8], stride: usize) -> bool {
     if is_x86_feature_detected!("avx2") {
         // SAFETY: AVX2 is available (checked just above).
-        unsafe { idct8_avx2(coefs, out, stride) };
+        unsafe { idct8_avx2(coefs, quant, out, stride) };
         true
     } else if is_x86_feature_detected!("sse4.1") {
         // SAFETY: SSE4.1 is available (checked just above).
-        unsafe { idct8_sse41(coefs, out, stride) };
+        unsafe { idct8_sse41(coefs, quant, out, stride) };
         true
     } else {
         false
@@ -30,10 +30,10 @@ pub(super) fn idct8(coefs: &[i32; 64], out: &mut [u8], stride: usize) -> bool {
 
 /// Runs the 4×4 transform with SSE4.1; `false` when the CPU does not have it.
 #[inline]
-pub(super) fn idct4(coefs: &[i32; 16], out: &mut [u8], stride: usize) -> bool {
+pub(super) fn idct4(coefs: &[i32; 16], quant: &[i32; 16], out: &mut [u8], stride: usize) -> bool {
     if is_x86_feature_detected!("sse4.1") {
         // SAFETY: SSE4.1 is available (checked just above).
-        unsafe { idct4_sse41(coefs, out, stride) };
+        unsafe { idct4_sse41(coefs, quant, out, stride) };
         true
     } else {
         false
@@ -41,18 +41,18 @@ pub(super) fn idct4(coefs: &[i32; 16], out: &mut [u8], stride: usize) -> bool {
 }
 
 #[target_feature(enable = "avx2")]
-pub(super) fn idct8_avx2(coefs: &[i32; 64], out: &mut [u8], stride: usize) {
-    lanes::idct8::<Avx>(coefs, out, stride);
+pub(super) fn idct8_avx2(coefs: &[i32; 64], quant: &[i32; 64], out: &mut [u8], stride: usize) {
+    lanes::idct8::<Avx>(coefs, quant, out, stride);
 }
 
 #[target_feature(enable = "sse4.1")]
-pub(super) fn idct8_sse41(coefs: &[i32; 64], out: &mut [u8], stride: usize) {
-    lanes::idct8_halves::<Sse>(coefs, out, stride);
+pub(super) fn idct8_sse41(coefs: &[i32; 64], quant: &[i32; 64], out: &mut [u8], stride: usize) {
+    lanes::idct8_halves::<Sse>(coefs, quant, out, stride);
 }
 
 #[target_feature(enable = "sse4.1")]
-pub(super) fn idct4_sse41(coefs: &[i32; 16], out: &mut [u8], stride: usize) {
-    lanes::idct4::<Sse>(coefs, out, stride);
+pub(super) fn idct4_sse41(coefs: &[i32; 16], quant: &[i32; 16], out: &mut [u8], stride: usize) {
+    lanes::idct4::<Sse>(coefs, quant, out, stride);
 }
 
 /// Four `i32` lanes in an SSE register.
@@ -79,8 +79,20 @@ impl Lanes for Sse {
         Sse(unsafe { _mm_mullo_epi32(self.0, _mm_set1_epi32(k)) })
     }
     #[inline(always)]
+    fn mul_lanes(self, other: Self) -> Self {
+        Sse(unsafe { _mm_mullo_epi32(self.0, other.0) })
+    }
+    #[inline(always)]
     fn shr<const N: i32>(self) -> Self {
         Sse(unsafe { _mm_srai_epi32::<N>(self.0) })
+    }
+    #[inline(always)]
+    fn shl<const N: i32>(self) -> Self {
+        Sse(unsafe { _mm_slli_epi32::<N>(self.0) })
+    }
+    #[inline(always)]
+    fn clamp(self, limit: i32) -> Self {
+        Sse(unsafe { _mm_min_epi32(_mm_max_epi32(self.0, _mm_set1_epi32(-limit)), _mm_set1_epi32(limit)) })
     }
 }
 
@@ -139,8 +151,20 @@ impl Lanes for Avx {
         Avx(unsafe { _mm256_mullo_epi32(self.0, _mm256_set1_epi32(k)) })
     }
     #[inline(always)]
+    fn mul_lanes(self, other: Self) -> Self {
+        Avx(unsafe { _mm256_mullo_epi32(self.0, other.0) })
+    }
+    #[inline(always)]
     fn shr<const N: i32>(self) -> Self {
         Avx(unsafe { _mm256_srai_epi32::<N>(self.0) })
+    }
+    #[inline(always)]
+    fn shl<const N: i32>(self) -> Self {
+        Avx(unsafe { _mm256_slli_epi32::<N>(self.0) })
+    }
+    #[inline(always)]
+    fn clamp(self, limit: i32) -> Self {
+        Avx(unsafe { _mm256_min_epi32(_mm256_max_epi32(self.0, _mm256_set1_epi32(-limit)), _mm256_set1_epi32(limit)) })
     }
 }
 
@@ -207,7 +231,7 @@ mod tests {
             return;
         }
         // SAFETY: AVX2 is available (checked above).
-        assert_same_as_scalar8(|c, out| unsafe { idct8_avx2(c, out, 8) });
+        assert_same_as_scalar8(|c, q, out| unsafe { idct8_avx2(c, q, out, 8) });
     }
 
     #[test]
@@ -217,7 +241,7 @@ mod tests {
             return;
         }
         // SAFETY: SSE4.1 is available (checked above).
-        assert_same_as_scalar8(|c, out| unsafe { idct8_sse41(c, out, 8) });
-        assert_same_as_scalar4(|c, out| unsafe { idct4_sse41(c, out, 4) });
+        assert_same_as_scalar8(|c, q, out| unsafe { idct8_sse41(c, q, out, 8) });
+        assert_same_as_scalar4(|c, q, out| unsafe { idct4_sse41(c, q, out, 4) });
     }
 }

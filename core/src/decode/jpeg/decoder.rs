@@ -1,0 +1,717 @@
+//! thumbing's JPEG decoder: 8-bit Huffman-coded baseline, extended and progressive frames,
+//! at any scale M/8, for a region of the image.
+//!
+//! - **Scale.** At M/8, each block of a component becomes M×M samples through a reduced
+//!   inverse DCT of its low-frequency corner ([`idct`]); a component sampled at half the
+//!   resolution gets a 2M×2M transform when that fits in a block, so it needs no upsampling
+//!   (libjpeg does the same). Coefficients outside the corner are parsed but not kept.
+//! - **Region.** Only the MCUs that the requested region touches, plus one MCU of context
+//!   for the upsampling filter, go through the inverse DCT, upsampling and colour
+//!   conversion. Blocks outside it are entropy-decoded without keeping anything (their AC
+//!   coefficients are skipped, not decoded), and a scan stops being decoded once it is past
+//!   the region's last row.
+//! - **Sequential frames coded in one scan** are decoded MCU row by MCU row straight into
+//!   the output stage ([`output`]), which converts each band of rows to pixels while it is
+//!   still in the cache. Progressive frames, and sequential ones coded in several scans, keep
+//!   the coefficients of the region's blocks (only those the scale uses), then run the same
+//!   band-by-band output at the end; progressive scans whose coefficients the scale does not
+//!   use are skipped without being decoded.
+//!
+//! Anything else (arithmetic coding, 12-bit, lossless, hierarchical frames, non-integer
+//! sampling ratios, damaged or truncated data) is [`Unsupported`]: the caller then uses the
+//! general decoder, which also produces the error the user sees.
+
+use super::huffman::{BitReader, HuffmanTable, Unsupported};
+use super::idct;
+use super::markers::{self, ComponentSpec, FrameHeader, ScanHeader, Tables};
+use super::output::{Assembler, Layout, Region, Transform};
+use super::scan::{self, AcBand, Keep, ScanUnits};
+use crate::bitmap::Bitmap;
+
+/// What the caller wants from the decoder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Request {
+    /// Decode at `scale`/8 of the stored size (1..=8).
+    pub scale: usize,
+    /// The output pixels wanted, in the scaled image's coordinates; `None` for all of it.
+    pub region: Option<Region>,
+}
+
+/// A decoded region.
+#[derive(Debug)]
+pub(crate) struct Output {
+    /// The region's pixels.
+    pub bitmap: Bitmap,
+    /// Where the region lies in the scaled image.
+    pub region: Region,
+}
+
+/// The size of an image of `width` × `height` decoded at `scale`/8: rounded up, as libjpeg
+/// does.
+pub(crate) fn scaled_size(width: usize, height: usize, scale: usize) -> (usize, usize) {
+    ((width * scale).div_ceil(8), (height * scale).div_ceil(8))
+}
+
+/// Decodes `bytes` as the request asks.
+pub(crate) fn decode(bytes: &[u8], request: &Request) -> Result<Output, Unsupported> {
+    if !(1..=8).contains(&request.scale) || !bytes.starts_with(&[0xFF, 0xD8]) {
+        return Err(Unsupported);
+    }
+    let mut tables = Tables::default();
+    let mut frame: Option<Frame> = None;
+    let mut adobe_transform = None;
+    let mut jfif = false;
+    let mut pos = 2;
+    loop {
+        let Ok(segment) = markers::segment(bytes, pos) else {
+            // The data ended (or is not a marker) after the last scan: accept a missing EOI
+            // only once every scan was decoded cleanly.
+            if frame.as_ref().is_some_and(|f| f.scans_seen > 0) && pos >= bytes.len() {
+                break;
+            }
+            return Err(Unsupported);
+        };
+        pos = segment.end;
+        match segment.marker {
+            0xD9 => break,
+            0xD8 | 0xD0..=0xD7 | 0x01 => {}
+            0xDB => tables.read_dqt(segment.body)?,
+            0xC4 => tables.read_dht(segment.body)?,
+            0xDD => tables.read_dri(segment.body)?,
+            0xE0 if segment.body.starts_with(b"JFIF\0") => jfif = true,
+            0xEE if segment.body.starts_with(b"Adobe") => adobe_transform = segment.body.get(11).copied(),
+            0xC0..=0xCF if !matches!(segment.marker, 0xC4 | 0xC8 | 0xCC) => {
+                if frame.is_some() {
+                    return Err(Unsupported);
+                }
+                let header = FrameHeader::read(segment.marker, segment.body)?;
+                let transform = transform(&header.components, jfif, adobe_transform);
+                frame = Some(Frame::new(header, transform, request, bytes, pos)?);
+            }
+            0xDA => {
+                let frame = frame.as_mut().ok_or(Unsupported)?;
+                let scan = ScanHeader::read(segment.body, &frame.header)?;
+                match frame.scan(bytes, pos, &scan, &tables)? {
+                    Some(next) => pos = next,
+                    // A single-scan frame decoded as far as the region needs.
+                    None => break,
+                }
+            }
+            0xDC | 0xDE | 0xDF => return Err(Unsupported), // DNL, hierarchical
+            _ => {}
+        }
+    }
+    let frame = frame.ok_or(Unsupported)?;
+    if frame.scans_seen == 0 {
+        return Err(Unsupported);
+    }
+    frame.finish()
+}
+
+/// How the components become pixels, as libjpeg decides it: a JFIF marker means YCbCr, an
+/// Adobe marker says whether the components are transformed, and otherwise three components
+/// with the ids 'R', 'G', 'B' are RGB.
+fn transform(components: &[ComponentSpec], jfif: bool, adobe: Option<u8>) -> Transform {
+    match components.len() {
+        1 => Transform::Gray,
+        3 if jfif => Transform::Ycc,
+        3 => match adobe {
+            Some(0) => Transform::Rgb,
+            Some(_) => Transform::Ycc,
+            None if components.iter().map(|c| c.id).eq(*b"RGB") => Transform::Rgb,
+            None => Transform::Ycc,
+        },
+        _ => match adobe {
+            Some(0) | None => Transform::Cmyk,
+            Some(_) => Transform::Ycck,
+        },
+    }
+}
+
+/// A component as the decoder needs it.
+struct Component {
+    spec: ComponentSpec,
+    /// The coefficients kept, and so the inverse DCT's size.
+    keep: Keep,
+    /// Blocks a non-interleaved scan covers (the component's own size, rounded up to blocks).
+    own_w: usize,
+    own_h: usize,
+    /// The region's blocks: columns `bx0..bx0 + region_w`, rows `by0..by0 + region_h`.
+    bx0: usize,
+    by0: usize,
+    region_w: usize,
+    region_h: usize,
+    /// Quantisation table in stored-slot order, latched at the component's first scan.
+    quant: Option<[i32; 64]>,
+    /// `keep.per_block` coefficients per region block (coefficient mode only).
+    coefs: Vec<i16>,
+    /// One bit per zigzag position per block of the padded grid: non-zero so far (only when
+    /// refinement scans need it for coefficients that are not stored).
+    history: Vec<u64>,
+    /// Blocks per row and rows of blocks of the padded grid (the history's size).
+    blocks_w: usize,
+    blocks_h: usize,
+}
+
+impl Component {
+    /// Where the stored coefficients of block (`bx`, `by`) start, when it is in the region.
+    fn coefs_at(&self, bx: usize, by: usize) -> Option<usize> {
+        let (x, y) = (bx.checked_sub(self.bx0)?, by.checked_sub(self.by0)?);
+        (x < self.region_w && y < self.region_h).then(|| (y * self.region_w + x) * self.keep.per_block)
+    }
+}
+
+/// The decoder's state once the frame header is known.
+struct Frame {
+    header: FrameHeader,
+    transform: Transform,
+    mcus_w: usize,
+    mcus_h: usize,
+    /// The MCU columns and rows that go through the inverse DCT and the output stage.
+    mcu_cols: (usize, usize),
+    mcu_rows: (usize, usize),
+    components: Vec<Component>,
+    region: Region,
+    /// Where decoded samples go.
+    assembler: Assembler,
+    /// A sequential frame whose one scan carries every component: decoded straight to the
+    /// output, with no coefficient storage.
+    direct: bool,
+    /// Which scans to decode (progressive at reduced scale), by scan number.
+    plan: Option<Vec<bool>>,
+    scans_seen: usize,
+}
+
+/// The inverse DCT size and upsampling factor for a component that needs `t` output pixels
+/// per block side: the transform itself up to 8, else the smallest integer factor that
+/// brings the transform within 8.
+fn split(t: usize) -> (usize, usize) {
+    (1..=t).find(|r| t % r == 0 && t / r <= 8).map_or((t, 1), |r| (t / r, r))
+}
+
+impl Frame {
+    fn new(
+        header: FrameHeader,
+        transform: Transform,
+        request: &Request,
+        bytes: &[u8],
+        pos: usize,
+    ) -> Result<Frame, Unsupported> {
+        let m = request.scale;
+        let (hmax, vmax) = header.max_factors();
+        let (width, height) = (header.width, header.height);
+        let mcus_w = width.div_ceil(8 * hmax);
+        let mcus_h = height.div_ceil(8 * vmax);
+        let scaled = scaled_size(width, height, m);
+        let full = Region { x0: 0, y0: 0, x1: scaled.0, y1: scaled.1 };
+        let region = request.region.unwrap_or(full);
+        let region = Region {
+            x0: region.x0.min(scaled.0),
+            y0: region.y0.min(scaled.1),
+            x1: region.x1.min(scaled.0),
+            y1: region.y1.min(scaled.1),
+        };
+        if region.x0 >= region.x1 || region.y0 >= region.y1 {
+            return Err(Unsupported);
+        }
+        // Per component: output pixels per block side, then the transform size and the
+        // upsampling factor that make them.
+        let mut sizes = Vec::with_capacity(header.components.len());
+        for c in &header.components {
+            if (m * hmax) % c.h != 0 || (m * vmax) % c.v != 0 {
+                return Err(Unsupported); // a non-integer sampling ratio at this scale
+            }
+            let ((sw, rh), (sh, rv)) = (split(m * hmax / c.h), split(m * vmax / c.v));
+            sizes.push((sw, rh, sh, rv));
+        }
+        // The upsampling filter reads one sample beyond each side of what it outputs.
+        let context_h = usize::from(sizes.iter().any(|s| s.1 > 1));
+        let context_v = usize::from(sizes.iter().any(|s| s.3 > 1));
+        let (mcu_w, mcu_h) = (m * hmax, m * vmax);
+        let mcu_cols = ((region.x0 / mcu_w).saturating_sub(context_h), (region.x1.div_ceil(mcu_w) + context_h).min(mcus_w));
+        let mcu_rows = ((region.y0 / mcu_h).saturating_sub(context_v), (region.y1.div_ceil(mcu_h) + context_v).min(mcus_h));
+
+        let mut components = Vec::with_capacity(header.components.len());
+        let mut layouts = Vec::with_capacity(header.components.len());
+        for (spec, &(sw, rh, sh, rv)) in header.components.iter().zip(&sizes) {
+            let own_w = (width * spec.h).div_ceil(hmax).div_ceil(8);
+            let own_h = (height * spec.v).div_ceil(vmax).div_ceil(8);
+            let (bx0, by0) = (mcu_cols.0 * spec.h, mcu_rows.0 * spec.v);
+            let region_w = (mcu_cols.1 - mcu_cols.0) * spec.h;
+            let region_h = (mcu_rows.1 - mcu_rows.0) * spec.v;
+            components.push(Component {
+                spec: *spec,
+                keep: Keep::new(sw, sh),
+                own_w,
+                own_h,
+                bx0,
+                by0,
+                region_w,
+                region_h,
+                quant: None,
+                coefs: Vec::new(),
+                history: Vec::new(),
+                blocks_w: mcus_w * spec.h,
+                blocks_h: mcus_h * spec.v,
+            });
+            layouts.push(Layout {
+                band_rows: spec.v * sh,
+                stride: region_w * sw,
+                first_col: bx0 * sw,
+                samples_w: (width * spec.h * sw).div_ceil(hmax * 8),
+                samples_h: (height * spec.v * sh).div_ceil(vmax * 8),
+                rh,
+                rv,
+            });
+        }
+        let plan = if header.progressive { plan_scans(bytes, pos, &header, &mut components) } else { None };
+        let assembler = Assembler::new(&layouts, transform, region, mcu_h, scaled.1);
+        Ok(Frame {
+            header,
+            transform,
+            mcus_w,
+            mcus_h,
+            mcu_cols,
+            mcu_rows,
+            components,
+            region,
+            assembler,
+            direct: false,
+            plan,
+            scans_seen: 0,
+        })
+    }
+
+    /// Decodes (or skips) one scan whose header ended at `pos`; returns where the next marker
+    /// starts, or `None` when a single-scan frame has been decoded as far as it is needed.
+    fn scan(
+        &mut self,
+        bytes: &[u8],
+        pos: usize,
+        scan: &ScanHeader,
+        tables: &Tables,
+    ) -> Result<Option<usize>, Unsupported> {
+        let index = self.scans_seen;
+        self.scans_seen += 1;
+        if !self.header.progressive {
+            if index > 0 && self.direct {
+                return Err(Unsupported);
+            }
+            self.direct = index == 0 && scan.components.len() == self.components.len();
+        }
+        if let Some(plan) = &self.plan
+            && !*plan.get(index).ok_or(Unsupported)?
+        {
+            return markers::next_marker(bytes, pos).map(Some).ok_or(Unsupported);
+        }
+        // Latch the quantisation tables at each component's first scan.
+        for &(c, _, _) in &scan.components {
+            let component = &mut self.components[c];
+            if component.quant.is_none() {
+                let table = tables.quant[component.spec.quant].as_ref().ok_or(Unsupported)?;
+                let mut quant = [0i32; 64];
+                for (k, &slot) in component.keep.slot.iter().enumerate() {
+                    if usize::from(slot) < 64 {
+                        quant[usize::from(slot)] = i32::from(table[usize::from(markers::ZIGZAG[k])]);
+                    }
+                }
+                component.quant = Some(quant);
+            }
+            if !self.direct && component.coefs.is_empty() {
+                component.coefs = vec![0; component.region_w * component.region_h * component.keep.per_block];
+            }
+        }
+        let mut reader = BitReader::new(bytes, pos);
+        if self.direct {
+            return self.decode_direct(&mut reader, scan, tables).map(|()| None);
+        }
+        let complete = self.decode_into_coefficients(&mut reader, scan, tables)?;
+        if complete {
+            let end = reader.finish()?;
+            return markers::next_marker(bytes, end).map(Some).ok_or(Unsupported);
+        }
+        // Stopped past the region: the rest of this scan's data is not needed.
+        markers::next_marker(bytes, reader.position()).map(Some).ok_or(Unsupported)
+    }
+
+    /// A sequential scan with every component, MCU row by MCU row straight to the output.
+    fn decode_direct(&mut self, reader: &mut BitReader<'_>, scan: &ScanHeader, tables: &Tables) -> Result<(), Unsupported> {
+        struct Coded<'t> {
+            c: usize,
+            dc: &'t HuffmanTable,
+            ac: &'t HuffmanTable,
+            quant: [i32; 64],
+            keep: Keep,
+            h: usize,
+            v: usize,
+        }
+        let mut coded = Vec::with_capacity(scan.components.len());
+        for &(c, dc, ac) in &scan.components {
+            let component = &self.components[c];
+            coded.push(Coded {
+                c,
+                dc: tables.dc[dc].as_ref().ok_or(Unsupported)?,
+                ac: tables.ac[ac].as_ref().ok_or(Unsupported)?,
+                quant: component.quant.ok_or(Unsupported)?,
+                keep: component.keep.clone(),
+                h: component.spec.h,
+                v: component.spec.v,
+            });
+        }
+        let interval = usize::from(tables.restart_interval);
+        let (mut count, mut expected) = (0usize, 0u8);
+        let mut predictors = [0i32; 4];
+        let mut block = [0i32; 64];
+        let (col0, col1) = self.mcu_cols;
+        for my in 0..self.mcu_rows.1 {
+            let wanted = my >= self.mcu_rows.0;
+            for mx in 0..self.mcus_w {
+                if interval > 0 && count == interval {
+                    reader.restart(expected)?;
+                    expected = (expected + 1) & 7;
+                    predictors = [0; 4];
+                    count = 0;
+                }
+                count += 1;
+                let keep_mcu = wanted && (col0..col1).contains(&mx);
+                for (i, k) in coded.iter().enumerate() {
+                    if !keep_mcu {
+                        for _ in 0..k.h * k.v {
+                            scan::skip_sequential_block(reader, k.dc, k.ac, &mut predictors[i])?;
+                        }
+                        continue;
+                    }
+                    let (band, stride) = self.assembler.band_mut(k.c, my);
+                    for by in 0..k.v {
+                        for bx in 0..k.h {
+                            clear(&mut block, k.keep.per_block);
+                            let any_ac = scan::decode_sequential_block(
+                                reader,
+                                k.dc,
+                                k.ac,
+                                &mut predictors[i],
+                                &k.keep,
+                                &mut block,
+                            )?;
+                            let x = ((mx - col0) * k.h + bx) * k.keep.w;
+                            let at = by * k.keep.h * stride + x;
+                            idct::block(&block, &k.quant, any_ac, k.keep.w, k.keep.h, &mut band[at..], stride);
+                        }
+                    }
+                }
+            }
+            // Data that ran out leaves the rest to zero padding: give up at the end of the row
+            // instead of walking every remaining block.
+            if reader.overran() {
+                return Err(Unsupported);
+            }
+            if wanted {
+                self.assembler.push(my);
+            }
+        }
+        Ok(())
+    }
+
+    /// A progressive scan, or a sequential scan of a frame coded in several scans, into the
+    /// stored coefficients. Returns `false` when it stopped early, past the region's last
+    /// row (the rest of the scan is not needed), `true` when it read the whole scan.
+    fn decode_into_coefficients(
+        &mut self,
+        reader: &mut BitReader<'_>,
+        scan: &ScanHeader,
+        tables: &Tables,
+    ) -> Result<bool, Unsupported> {
+        let units = self.units(scan);
+        let restart = tables.restart_interval;
+        // Units (MCU rows, or block rows of a single component) past the region's last row.
+        let stop = match units {
+            ScanUnits::Mcus { .. } => self.mcu_rows.1,
+            ScanUnits::Blocks { .. } => self.mcu_rows.1 * self.components[scan.components[0].0].spec.v,
+        };
+        let mut scratch = [0i16; 64];
+        if !self.header.progressive {
+            let mut huffman = Vec::with_capacity(scan.components.len());
+            for &(c, dc, ac) in &scan.components {
+                huffman.push((
+                    c,
+                    tables.dc[dc].as_ref().ok_or(Unsupported)?,
+                    tables.ac[ac].as_ref().ok_or(Unsupported)?,
+                ));
+            }
+            let components = &mut self.components;
+            let mut block = [0i32; 64];
+            return scan::walk_scan(reader, &units, restart, stop, |reader, state, i, bx, by| {
+                let (c, dc, ac) = huffman[i];
+                let component = &mut components[c];
+                let keep = &component.keep;
+                let per_block = keep.per_block;
+                block[..per_block].fill(0);
+                let Some(at) = component.coefs_at(bx, by) else {
+                    return scan::skip_sequential_block(reader, dc, ac, &mut state.predictors[i]);
+                };
+                scan::decode_sequential_block(reader, dc, ac, &mut state.predictors[i], keep, &mut block)?;
+                for (dst, &src) in component.coefs[at..at + per_block].iter_mut().zip(&block) {
+                    *dst = src.clamp(-32768, 32767) as i16;
+                }
+                Ok(())
+            });
+        }
+        if scan.ss == 0 {
+            let mut dc_tables = Vec::with_capacity(scan.components.len());
+            for &(c, dc, _) in &scan.components {
+                dc_tables.push((c, if scan.ah == 0 { Some(tables.dc[dc].as_ref().ok_or(Unsupported)?) } else { None }));
+            }
+            let components = &mut self.components;
+            return scan::walk_scan(reader, &units, restart, stop, |reader, state, i, bx, by| {
+                let (c, table) = dc_tables[i];
+                let component = &mut components[c];
+                let coefs = match component.coefs_at(bx, by) {
+                    Some(at) => &mut component.coefs[at..at + component.keep.per_block],
+                    None => &mut scratch[..],
+                };
+                match table {
+                    Some(table) => scan::dc_first(reader, table, &mut state.predictors[i], scan.al, coefs),
+                    None => {
+                        scan::dc_refine(reader, scan.al, coefs);
+                        Ok(())
+                    }
+                }
+            });
+        }
+        let (c, _, ac) = scan.components[0];
+        let band = AcBand { table: tables.ac[ac].as_ref().ok_or(Unsupported)?, ss: scan.ss, se: scan.se, al: scan.al };
+        let component = &mut self.components[c];
+        let refine = scan.ah != 0;
+        scan::walk_scan(reader, &units, restart, stop, |reader, state, _, bx, by| {
+            let at = component.coefs_at(bx, by);
+            let per_block = component.keep.per_block;
+            let coefs = match at {
+                Some(at) => &mut component.coefs[at..at + per_block],
+                None => &mut scratch[..],
+            };
+            let history = component.history.get_mut(by * component.blocks_w + bx);
+            // Outside the region nothing is stored: a refinement scan can only be followed
+            // with the record of which coefficients are non-zero (kept whenever a refinement
+            // scan is to be decoded).
+            if refine && at.is_none() && history.is_none() {
+                return Err(Unsupported);
+            }
+            if refine {
+                scan::ac_refine(reader, &band, &component.keep, &mut state.eob_run, coefs, history)
+            } else {
+                scan::ac_first(reader, &band, &component.keep, &mut state.eob_run, coefs, history)
+            }
+        })
+    }
+
+    /// The units a scan walks: MCUs when it carries several components, else the blocks of
+    /// its one component.
+    fn units(&self, scan: &ScanHeader) -> ScanUnits {
+        if scan.components.len() > 1 {
+            let factors = scan
+                .components
+                .iter()
+                .map(|&(c, _, _)| (self.components[c].spec.h, self.components[c].spec.v))
+                .collect();
+            ScanUnits::Mcus { w: self.mcus_w, h: self.mcus_h, factors }
+        } else {
+            let only = &self.components[scan.components[0].0];
+            ScanUnits::Blocks { w: only.own_w, h: only.own_h }
+        }
+    }
+
+    /// Runs the inverse DCT over the stored coefficients (coefficient mode) and returns the
+    /// region's pixels.
+    fn finish(mut self) -> Result<Output, Unsupported> {
+        if !self.direct {
+            let mut block = [0i32; 64];
+            for my in self.mcu_rows.0..self.mcu_rows.1 {
+                for c in 0..self.components.len() {
+                    let component = &self.components[c];
+                    let Some(quant) = component.quant else {
+                        return Err(Unsupported); // a component that no scan carried
+                    };
+                    let keep = &component.keep;
+                    let (band, stride) = self.assembler.band_mut(c, my);
+                    let rows = (my - self.mcu_rows.0) * component.spec.v;
+                    for by in 0..component.spec.v {
+                        for x in 0..component.region_w {
+                            let at = ((rows + by) * component.region_w + x) * keep.per_block;
+                            let coefs = &component.coefs[at..at + keep.per_block];
+                            for (dst, &src) in block.iter_mut().zip(coefs) {
+                                *dst = i32::from(src);
+                            }
+                            let any_ac = coefs[1..].iter().any(|&c| c != 0);
+                            let out = by * keep.h * stride + x * keep.w;
+                            idct::block(&block, &quant, any_ac, keep.w, keep.h, &mut band[out..], stride);
+                        }
+                    }
+                }
+                self.assembler.push(my);
+            }
+        }
+        let layout = self.transform.layout();
+        let (w, h) = (self.region.width() as u32, self.region.height() as u32);
+        let pixels = self.assembler.finish();
+        let bitmap = Bitmap::new(w, h, layout, pixels).ok_or(Unsupported)?;
+        Ok(Output { bitmap, region: self.region })
+    }
+}
+
+/// Zeroes the first `per_block` coefficients, with fixed-size stores for the common sizes.
+#[inline(always)]
+fn clear(block: &mut [i32; 64], per_block: usize) {
+    match per_block {
+        1 => block[0] = 0,
+        4 => block[..4].fill(0),
+        16 => block[..16].fill(0),
+        64 => block.fill(0),
+        n => block[..n].fill(0),
+    }
+}
+
+/// Every scan header of a progressive frame, read ahead from `pos`; `None` when the
+/// look-ahead fails.
+fn scan_headers(bytes: &[u8], mut pos: usize, header: &FrameHeader) -> Option<Vec<ScanHeader>> {
+    let mut scans = Vec::new();
+    loop {
+        let segment = markers::segment(bytes, pos).ok()?;
+        pos = segment.end;
+        match segment.marker {
+            0xD9 => return Some(scans),
+            0xDA => {
+                scans.push(ScanHeader::read(segment.body, header).ok()?);
+                pos = markers::next_marker(bytes, pos)?;
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Decides which scans of a progressive frame the kept coefficients need, and which
+/// components must keep a record of their non-zero coefficients.
+///
+/// Working backwards: a scan is needed when its band meets the coefficients that matter,
+/// which are the stored ones plus, for each needed refinement scan, its whole band (its bit
+/// stream depends on which of those coefficients are already non-zero). A component with a
+/// needed AC refinement scan keeps the record (blocks outside the region store nothing, and
+/// the others not every coefficient). When the look-ahead fails every scan is decoded and
+/// every component keeps the record.
+fn plan_scans(bytes: &[u8], pos: usize, header: &FrameHeader, components: &mut [Component]) -> Option<Vec<bool>> {
+    let mut history = |component: &mut Component| {
+        if component.history.is_empty() {
+            component.history = vec![0; component.blocks_w * component.blocks_h];
+        }
+    };
+    let Some(scans) = scan_headers(bytes, pos, header) else {
+        components.iter_mut().for_each(&mut history);
+        return None;
+    };
+    let mut matters: Vec<u64> = components.iter().map(|c| c.keep.stored).collect();
+    let mut plan = vec![true; scans.len()];
+    for (scan, decode) in scans.iter().zip(plan.iter_mut()).rev() {
+        if scan.ss == 0 {
+            continue; // DC scans are always needed
+        }
+        let c = scan.components[0].0;
+        let band = scan::band(scan.ss, scan.se);
+        *decode = band & matters[c] != 0;
+        if *decode && scan.ah != 0 {
+            matters[c] |= band;
+            history(&mut components[c]);
+        }
+    }
+    Some(plan)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn transform_sizes_and_upsampling() {
+        assert_eq!(split(8), (8, 1));
+        assert_eq!(split(3), (3, 1));
+        assert_eq!(split(16), (8, 2)); // chroma of 4:2:0 at full size: fancy upsampling
+        assert_eq!(split(10), (5, 2));
+        assert_eq!(split(12), (6, 2));
+        assert_eq!(split(24), (8, 3));
+        assert_eq!(split(32), (8, 4));
+    }
+
+    /// A small deterministic generator.
+    fn xorshift(state: &mut u32) -> u32 {
+        *state ^= *state << 13;
+        *state ^= *state >> 17;
+        *state ^= *state << 5;
+        *state
+    }
+
+    /// JPEGs of every sampling layout, baseline and progressive, made by jpeg-encoder from a
+    /// textured picture whose size is not a multiple of the MCU.
+    fn generated() -> Vec<(String, Vec<u8>)> {
+        use jpeg_encoder::{ColorType, Encoder, SamplingFactor};
+        let (w, h) = (77u16, 45u16);
+        let mut rgb = Vec::new();
+        for y in 0..h as u32 {
+            for x in 0..w as u32 {
+                rgb.extend_from_slice(&[(x * 7 + y * 3) as u8, (x * x / 5 + y * 11) as u8, ((x ^ y) * 9) as u8]);
+            }
+        }
+        let mut out = Vec::new();
+        for (name, sampling) in [
+            ("4:2:0", SamplingFactor::F_2_2),
+            ("4:2:2", SamplingFactor::F_2_1),
+            ("4:4:0", SamplingFactor::F_1_2),
+            ("4:4:4", SamplingFactor::F_1_1),
+        ] {
+            for progressive in [false, true] {
+                let mut bytes = Vec::new();
+                let mut encoder = Encoder::new(&mut bytes, 90);
+                encoder.set_sampling_factor(sampling);
+                encoder.set_progressive(progressive);
+                encoder.encode(&rgb, w, h, ColorType::Rgb).unwrap();
+                out.push((format!("{name} progressive {progressive}"), bytes));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn regions_are_the_same_pixels_as_the_whole_image() {
+        let mut files = generated();
+        files.push(("landscape_6".into(), include_bytes!("../../../../fixtures/landscape_6.jpg").to_vec()));
+        files.push(("progressive-cat".into(), include_bytes!("../../../../fixtures/progressive-cat.jpg").to_vec()));
+        let mut state = 0x9E37_79B9;
+        for (name, bytes) in &files {
+            for scale in 1..=8 {
+                let whole = decode(bytes, &Request { scale, region: None }).unwrap_or_else(|_| panic!("{name} {scale}/8"));
+                let (w, h) = (whole.bitmap.width as usize, whole.bitmap.height as usize);
+                let channels = whole.bitmap.layout.channels();
+                for _ in 0..6 {
+                    let x0 = xorshift(&mut state) as usize % w;
+                    let y0 = xorshift(&mut state) as usize % h;
+                    let x1 = x0 + 1 + xorshift(&mut state) as usize % (w - x0);
+                    let y1 = y0 + 1 + xorshift(&mut state) as usize % (h - y0);
+                    let region = Region { x0, y0, x1, y1 };
+                    let part = decode(bytes, &Request { scale, region: Some(region) }).unwrap();
+                    assert_eq!(part.region, region);
+                    assert_eq!((part.bitmap.width as usize, part.bitmap.height as usize), (x1 - x0, y1 - y0));
+                    for y in y0..y1 {
+                        let expected = &whole.bitmap.data[(y * w + x0) * channels..(y * w + x1) * channels];
+                        let row = (y - y0) * (x1 - x0) * channels;
+                        let got = &part.bitmap.data[row..row + (x1 - x0) * channels];
+                        assert_eq!(got, expected, "{name} at {scale}/8, region {region:?}, row {y}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn scaled_sizes_round_up() {
+        assert_eq!(scaled_size(4608, 1976, 3), (1728, 741));
+        assert_eq!(scaled_size(17, 9, 1), (3, 2));
+        assert_eq!(scaled_size(17, 9, 8), (17, 9));
+    }
+}
