@@ -46,16 +46,16 @@ fn main() {
         eprintln!("usage: shrink_timing FILE.jpg...");
         std::process::exit(2);
     }
-    // For profiling: `SHRINK_TIMING_LOOP=8` only decodes each file at 1/8, many times.
-    if let Some(denominator) = std::env::var("SHRINK_TIMING_LOOP").ok().and_then(|v| v.parse().ok()) {
+    // For profiling: `SHRINK_TIMING_LOOP=1` only decodes each file at 1/8, many times.
+    if let Some(scale) = std::env::var("SHRINK_TIMING_LOOP").ok().and_then(|v| v.parse().ok()) {
         for path in &files {
             let bytes = std::fs::read(path).unwrap();
             let time = median(|| {
                 for _ in 0..10 {
-                    drop(thumbing::decode_jpeg_reduced(&bytes, denominator).unwrap());
+                    drop(thumbing::decode_jpeg_scaled(&bytes, scale).unwrap());
                 }
             });
-            println!("{path}: 10 decodes at 1/{denominator} {}", ms(time));
+            println!("{path}: 10 decodes at {scale}/8 {}", ms(time));
         }
         return;
     }
@@ -65,20 +65,20 @@ fn main() {
         let kind = if info.progressive { "progressive" } else { "baseline" };
         println!("{path}: {}x{} {kind}", info.width, info.height);
         println!("  decode  zune-jpeg 1/1 {}", ms(median(|| drop(zune_rgb(&bytes)))));
-        for denominator in [1, 2, 4, 8] {
+        for scale in (1..=8).rev() {
             let mut accepted = true;
-            let time = median(|| accepted = thumbing::decode_jpeg_reduced(&bytes, denominator).unwrap().is_some());
+            let time = median(|| accepted = thumbing::decode_jpeg_scaled(&bytes, scale).unwrap().is_some());
             let note = if accepted { "" } else { " (declined)" };
-            println!("  decode  thumbing  1/{denominator} {}{note}", ms(time));
+            println!("  decode  thumbing  {scale}/8 {}{note}", ms(time));
         }
         for size in [512, 128] {
             let on = Options::new().size(size);
             let off = on.clone().shrink_on_load(false);
-            let shrink = on.shrink_factor(&info);
+            let scale = on.decode_scale(&info);
             let before = median(|| drop(off.process(&bytes).unwrap()));
             let after = median(|| drop(on.process(&bytes).unwrap()));
             println!(
-                "  avatar {size:3}  full decode {}  shrink-on-load (1/{shrink}) {}  {:.1}x",
+                "  avatar {size:3}  full decode {}  shrink-on-load ({scale}/8) {}  {:.1}x",
                 ms(before),
                 ms(after),
                 before.as_secs_f64() / after.as_secs_f64()

@@ -131,7 +131,9 @@ fn transform(components: &[ComponentSpec], jfif: bool, adobe: Option<u8>) -> Tra
 /// A component as the decoder needs it.
 struct Component {
     spec: ComponentSpec,
-    /// The coefficients kept, and so the inverse DCT's size.
+    /// Samples per block side the inverse DCT produces (1 to 16).
+    size: usize,
+    /// The coefficients kept: the transform's corner, at most 8×8.
     keep: Keep,
     /// Blocks a non-interleaved scan covers (the component's own size, rounded up to blocks).
     own_w: usize,
@@ -182,11 +184,22 @@ struct Frame {
     scans_seen: usize,
 }
 
-/// The inverse DCT size and upsampling factor for a component that needs `t` output pixels
-/// per block side: the transform itself up to 8, else the smallest integer factor that
-/// brings the transform within 8.
-fn split(t: usize) -> (usize, usize) {
-    (1..=t).find(|r| t % r == 0 && t / r <= 8).map_or((t, 1), |r| (t / r, r))
+/// The inverse DCT size and the upsampling factors (across, down) of a component sampled
+/// `h`×`v` in a frame whose largest factors are `hmax`×`vmax`, decoded at scale `m`/8, as
+/// libjpeg-turbo chooses them (`jdmaster.c`): start at `m` and double while below 8 and the
+/// doubled size still divides the component's share of the output in both directions, so a
+/// subsampled component comes out of its transform at (or nearer) the output resolution
+/// instead of being upsampled. `None` for a non-integer ratio, which libjpeg refuses too.
+fn transform_size(m: usize, (hmax, vmax): (usize, usize), h: usize, v: usize) -> Option<(usize, usize, usize)> {
+    if (m * hmax) % h != 0 || (m * vmax) % v != 0 {
+        return None;
+    }
+    let (across, down) = (m * hmax / h, m * vmax / v);
+    let mut size = m;
+    while size < 8 && across % (2 * size) == 0 && down % (2 * size) == 0 {
+        size *= 2;
+    }
+    (across % size == 0 && down % size == 0).then_some((size, across / size, down / size))
 }
 
 impl Frame {
@@ -214,26 +227,23 @@ impl Frame {
         if region.x0 >= region.x1 || region.y0 >= region.y1 {
             return Err(Unsupported);
         }
-        // Per component: output pixels per block side, then the transform size and the
-        // upsampling factor that make them.
+        // Per component: the transform size, and the upsampling that brings it to the output.
         let mut sizes = Vec::with_capacity(header.components.len());
         for c in &header.components {
-            if (m * hmax) % c.h != 0 || (m * vmax) % c.v != 0 {
-                return Err(Unsupported); // a non-integer sampling ratio at this scale
-            }
-            let ((sw, rh), (sh, rv)) = (split(m * hmax / c.h), split(m * vmax / c.v));
-            sizes.push((sw, rh, sh, rv));
+            sizes.push(transform_size(m, (hmax, vmax), c.h, c.v).ok_or(Unsupported)?);
         }
         // The upsampling filter reads one sample beyond each side of what it outputs.
         let context_h = usize::from(sizes.iter().any(|s| s.1 > 1));
-        let context_v = usize::from(sizes.iter().any(|s| s.3 > 1));
+        let context_v = usize::from(sizes.iter().any(|s| s.2 > 1));
         let (mcu_w, mcu_h) = (m * hmax, m * vmax);
-        let mcu_cols = ((region.x0 / mcu_w).saturating_sub(context_h), (region.x1.div_ceil(mcu_w) + context_h).min(mcus_w));
-        let mcu_rows = ((region.y0 / mcu_h).saturating_sub(context_v), (region.y1.div_ceil(mcu_h) + context_v).min(mcus_h));
+        let mcu_cols =
+            ((region.x0 / mcu_w).saturating_sub(context_h), (region.x1.div_ceil(mcu_w) + context_h).min(mcus_w));
+        let mcu_rows =
+            ((region.y0 / mcu_h).saturating_sub(context_v), (region.y1.div_ceil(mcu_h) + context_v).min(mcus_h));
 
         let mut components = Vec::with_capacity(header.components.len());
         let mut layouts = Vec::with_capacity(header.components.len());
-        for (spec, &(sw, rh, sh, rv)) in header.components.iter().zip(&sizes) {
+        for (spec, &(size, rh, rv)) in header.components.iter().zip(&sizes) {
             let own_w = (width * spec.h).div_ceil(hmax).div_ceil(8);
             let own_h = (height * spec.v).div_ceil(vmax).div_ceil(8);
             let (bx0, by0) = (mcu_cols.0 * spec.h, mcu_rows.0 * spec.v);
@@ -241,7 +251,8 @@ impl Frame {
             let region_h = (mcu_rows.1 - mcu_rows.0) * spec.v;
             components.push(Component {
                 spec: *spec,
-                keep: Keep::new(sw, sh),
+                size,
+                keep: Keep::new(size.min(8), size.min(8)),
                 own_w,
                 own_h,
                 bx0,
@@ -255,13 +266,15 @@ impl Frame {
                 blocks_h: mcus_h * spec.v,
             });
             layouts.push(Layout {
-                band_rows: spec.v * sh,
-                stride: region_w * sw,
-                first_col: bx0 * sw,
-                samples_w: (width * spec.h * sw).div_ceil(hmax * 8),
-                samples_h: (height * spec.v * sh).div_ceil(vmax * 8),
+                band_rows: spec.v * size,
+                stride: region_w * size,
+                first_col: bx0 * size,
+                samples_w: (width * spec.h * size).div_ceil(hmax * 8),
+                samples_h: (height * spec.v * size).div_ceil(vmax * 8),
                 rh,
                 rv,
+                // libjpeg interpolates only when decoding at 2/8 or more.
+                fancy: m > 1,
             });
         }
         let plan = if header.progressive { plan_scans(bytes, pos, &header, &mut components) } else { None };
@@ -335,13 +348,19 @@ impl Frame {
     }
 
     /// A sequential scan with every component, MCU row by MCU row straight to the output.
-    fn decode_direct(&mut self, reader: &mut BitReader<'_>, scan: &ScanHeader, tables: &Tables) -> Result<(), Unsupported> {
+    fn decode_direct(
+        &mut self,
+        reader: &mut BitReader<'_>,
+        scan: &ScanHeader,
+        tables: &Tables,
+    ) -> Result<(), Unsupported> {
         struct Coded<'t> {
             c: usize,
             dc: &'t HuffmanTable,
             ac: &'t HuffmanTable,
             quant: [i32; 64],
             keep: Keep,
+            size: usize,
             h: usize,
             v: usize,
         }
@@ -354,6 +373,7 @@ impl Frame {
                 ac: tables.ac[ac].as_ref().ok_or(Unsupported)?,
                 quant: component.quant.ok_or(Unsupported)?,
                 keep: component.keep.clone(),
+                size: component.size,
                 h: component.spec.h,
                 v: component.spec.v,
             });
@@ -393,9 +413,9 @@ impl Frame {
                                 &k.keep,
                                 &mut block,
                             )?;
-                            let x = ((mx - col0) * k.h + bx) * k.keep.w;
-                            let at = by * k.keep.h * stride + x;
-                            idct::block(&block, &k.quant, any_ac, k.keep.w, k.keep.h, &mut band[at..], stride);
+                            let x = ((mx - col0) * k.h + bx) * k.size;
+                            let at = by * k.size * stride + x;
+                            idct::block(&block, &k.quant, any_ac, k.size, k.size, &mut band[at..], stride);
                         }
                     }
                 }
@@ -542,8 +562,9 @@ impl Frame {
                                 *dst = i32::from(src);
                             }
                             let any_ac = coefs[1..].iter().any(|&c| c != 0);
-                            let out = by * keep.h * stride + x * keep.w;
-                            idct::block(&block, &quant, any_ac, keep.w, keep.h, &mut band[out..], stride);
+                            let size = component.size;
+                            let out = by * size * stride + x * size;
+                            idct::block(&block, &quant, any_ac, size, size, &mut band[out..], stride);
                         }
                     }
                 }
@@ -629,14 +650,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn transform_sizes_and_upsampling() {
-        assert_eq!(split(8), (8, 1));
-        assert_eq!(split(3), (3, 1));
-        assert_eq!(split(16), (8, 2)); // chroma of 4:2:0 at full size: fancy upsampling
-        assert_eq!(split(10), (5, 2));
-        assert_eq!(split(12), (6, 2));
-        assert_eq!(split(24), (8, 3));
-        assert_eq!(split(32), (8, 4));
+    fn transform_sizes_and_upsampling_follow_libjpeg_turbo() {
+        // 4:2:0 chroma: upsampled at full size, decoded at twice the luma's size below it.
+        assert_eq!(transform_size(8, (2, 2), 1, 1), Some((8, 2, 2)));
+        assert_eq!(transform_size(4, (2, 2), 1, 1), Some((8, 1, 1)));
+        assert_eq!(transform_size(3, (2, 2), 1, 1), Some((6, 1, 1)));
+        assert_eq!(transform_size(5, (2, 2), 1, 1), Some((10, 1, 1)));
+        assert_eq!(transform_size(7, (2, 2), 2, 2), Some((7, 1, 1)));
+        // 4:2:2 chroma: doubling needs both directions, so it is upsampled across.
+        assert_eq!(transform_size(4, (2, 1), 1, 1), Some((4, 2, 1)));
+        // Luma sampled below chroma.
+        assert_eq!(transform_size(5, (2, 2), 1, 1), Some((10, 1, 1)));
+        // Ratios of three and four.
+        assert_eq!(transform_size(8, (3, 1), 1, 1), Some((8, 3, 1)));
+        assert_eq!(transform_size(1, (4, 1), 1, 1), Some((1, 4, 1)));
+        // A ratio of 4/3 is refused.
+        assert_eq!(transform_size(8, (4, 1), 3, 1), None);
     }
 
     /// A small deterministic generator.
@@ -685,7 +714,8 @@ mod tests {
         let mut state = 0x9E37_79B9;
         for (name, bytes) in &files {
             for scale in 1..=8 {
-                let whole = decode(bytes, &Request { scale, region: None }).unwrap_or_else(|_| panic!("{name} {scale}/8"));
+                let whole =
+                    decode(bytes, &Request { scale, region: None }).unwrap_or_else(|_| panic!("{name} {scale}/8"));
                 let (w, h) = (whole.bitmap.width as usize, whole.bitmap.height as usize);
                 let channels = whole.bitmap.layout.channels();
                 for _ in 0..6 {

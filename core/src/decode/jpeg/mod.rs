@@ -247,7 +247,12 @@ pub(super) fn decode_own(bytes: &[u8], request: &Request) -> Option<(Bitmap, (u3
     let scale = request.scale as usize;
     let region = request.region.map(|[x0, y0, x1, y1]| {
         let (x0, y0, x1, y1) = (x0 as usize, y0 as usize, x1 as usize, y1 as usize);
-        output::Region { x0: x0 * scale / 8, y0: y0 * scale / 8, x1: (x1 * scale).div_ceil(8), y1: (y1 * scale).div_ceil(8) }
+        output::Region {
+            x0: x0 * scale / 8,
+            y0: y0 * scale / 8,
+            x1: (x1 * scale).div_ceil(8),
+            y1: (y1 * scale).div_ceil(8),
+        }
     });
     let out = decoder::decode(bytes, &decoder::Request { scale, region }).ok()?;
     Some((out.bitmap, (out.region.x0 as u32, out.region.y0 as u32)))

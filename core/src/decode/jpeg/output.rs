@@ -72,6 +72,8 @@ pub(crate) struct Layout {
     /// Output pixels per sample, across and down.
     pub rh: usize,
     pub rv: usize,
+    /// Whether doubling interpolates (libjpeg's "fancy upsampling") rather than repeats.
+    pub fancy: bool,
 }
 
 /// One component's ring of sample rows.
@@ -210,6 +212,7 @@ fn upsample_row(ring: &mut Ring, y: usize) {
     }
     let mut scratch = std::mem::take(&mut ring.scratch);
     match (l.rh, l.rv) {
+        (rh, rv) if !l.fancy => upsample::replicate(ring.valid_row(y / rv), rh, &mut scratch),
         (2, 1) => upsample::h2(ring.valid_row(y), &mut scratch),
         (1, 2) | (2, 2) => {
             let near = y / 2;

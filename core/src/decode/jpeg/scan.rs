@@ -14,13 +14,10 @@ use super::markers::ZIGZAG;
 const NOT_STORED: u8 = u8::MAX;
 
 /// Which coefficients of a component's blocks are kept: the `h`×`w` low-frequency corner
-/// that a `w`×`h` inverse DCT uses (8×8 at full size; at scale M/8 the M×M corner, or 2M×2M
-/// for chroma sampled at half the luma's resolution).
+/// that a `w`×`h` inverse DCT uses (8×8 at full size and for the enlarged transforms of
+/// subsampled components; at scale M/8 the M×M corner).
 #[derive(Debug, Clone)]
 pub(crate) struct Keep {
-    /// Pixels per block side the component's inverse DCT produces, across and down.
-    pub w: usize,
-    pub h: usize,
     /// Stored coefficients per block, `w * h`.
     pub per_block: usize,
     /// For each zigzag position, its slot in the stored corner (`v * w + u`) or
@@ -46,7 +43,7 @@ impl Keep {
             }
         }
         let last = 63 - stored.leading_zeros() as usize;
-        Keep { w, h, per_block: w * h, slot, stored, last }
+        Keep { per_block: w * h, slot, stored, last }
     }
 }
 

@@ -8,11 +8,11 @@
 //! down the columns, transpose (lanes become the output rows y), pass 2 along the rows,
 //! transpose back (lanes become the output columns x), clamp and narrow to bytes, store.
 
-use super::{CONST_BITS, K2, K4, K6, LLM_SHIFT2, PASS1_BITS};
+use super::{CONST_BITS, K2, K4, K6, PASS1_BITS};
 #[cfg(not(target_arch = "wasm32"))]
-use super::{ FIX_0_298631336, FIX_0_390180644, FIX_0_541196100, FIX_0_765366865, FIX_0_899976223,
-    FIX_1_175875602, FIX_1_501321110, FIX_1_847759065, FIX_1_961570560, FIX_2_053119869, FIX_2_562915447,
-    FIX_3_072711026, PASS1_LIMIT,
+use super::{
+    FIX_0_298631336, FIX_0_390180644, FIX_0_541196100, FIX_0_765366865, FIX_0_899976223, FIX_1_175875602,
+    FIX_1_501321110, FIX_1_847759065, FIX_1_961570560, FIX_2_053119869, FIX_2_562915447, FIX_3_072711026, PASS1_LIMIT,
 };
 
 /// Shift of pass 1, which keeps [`PASS1_BITS`] extra fractional bits.
@@ -26,7 +26,7 @@ const ROUND1: i32 = 1 << (SHIFT1 - 1);
 const ROUND2: i32 = (1 << (SHIFT2 - 1)) + (128 << SHIFT2);
 /// The same for the 8×8 transform, whose pass 2 also divides by 8.
 #[cfg(not(target_arch = "wasm32"))]
-const LLM2: i32 = LLM_SHIFT2 as i32;
+const LLM2: i32 = super::LLM_SHIFT2 as i32;
 #[cfg(not(target_arch = "wasm32"))]
 const LLM_ROUND2: i32 = (1 << (LLM2 - 1)) + (128 << LLM2);
 
@@ -43,6 +43,7 @@ pub(super) trait Lanes: Copy {
     /// Arithmetic shift right by `N`.
     fn shr<const N: i32>(self) -> Self;
     /// Shift left by `N`.
+    #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
     fn shl<const N: i32>(self) -> Self;
     /// Clamps every lane to `-limit..=limit`.
     fn clamp(self, limit: i32) -> Self;

@@ -238,65 +238,75 @@ pub(crate) mod scalar {
     }
 }
 
-/// `BASIS[n - 1][x][u]`: the `n`-point inverse DCT's weight of coefficient `u` at output
-/// sample `x`, `round(½ C(u) cos((2x + 1)uπ/2n) · 2^13)` (zero outside `n`×`n`); checked by
-/// `basis_matches_its_definition`.
-#[rustfmt::skip]
-const BASIS: [[[i32; 8]; 8]; 8] = [
-    [[2896, 0, 0, 0, 0, 0, 0, 0], [0; 8], [0; 8], [0; 8], [0; 8], [0; 8], [0; 8], [0; 8]],
-    [[2896, 2896, 0, 0, 0, 0, 0, 0], [2896, -2896, 0, 0, 0, 0, 0, 0], [0; 8], [0; 8], [0; 8], [0; 8], [0; 8], [0; 8]],
-    [
-        [2896, 3547, 2048, 0, 0, 0, 0, 0], [2896, 0, -4096, 0, 0, 0, 0, 0], [2896, -3547, 2048, 0, 0, 0, 0, 0],
-        [0; 8], [0; 8], [0; 8], [0; 8], [0; 8],
-    ],
-    [
-        [2896, 3784, 2896, 1567, 0, 0, 0, 0], [2896, 1567, -2896, -3784, 0, 0, 0, 0],
-        [2896, -1567, -2896, 3784, 0, 0, 0, 0], [2896, -3784, 2896, -1567, 0, 0, 0, 0],
-        [0; 8], [0; 8], [0; 8], [0; 8],
-    ],
-    [
-        [2896, 3896, 3314, 2408, 1266, 0, 0, 0], [2896, 2408, -1266, -3896, -3314, 0, 0, 0],
-        [2896, 0, -4096, 0, 4096, 0, 0, 0], [2896, -2408, -1266, 3896, -3314, 0, 0, 0],
-        [2896, -3896, 3314, -2408, 1266, 0, 0, 0], [0; 8], [0; 8], [0; 8],
-    ],
-    [
-        [2896, 3956, 3547, 2896, 2048, 1060, 0, 0], [2896, 2896, 0, -2896, -4096, -2896, 0, 0],
-        [2896, 1060, -3547, -2896, 2048, 3956, 0, 0], [2896, -1060, -3547, 2896, 2048, -3956, 0, 0],
-        [2896, -2896, 0, 2896, -4096, 2896, 0, 0], [2896, -3956, 3547, -2896, 2048, -1060, 0, 0],
-        [0; 8], [0; 8],
-    ],
-    [
-        [2896, 3993, 3690, 3202, 2554, 1777, 911, 0], [2896, 3202, 911, -1777, -3690, -3993, -2554, 0],
-        [2896, 1777, -2554, -3993, -911, 3202, 3690, 0], [2896, 0, -4096, 0, 4096, 0, -4096, 0],
-        [2896, -1777, -2554, 3993, -911, -3202, 3690, 0], [2896, -3202, 911, 1777, -3690, 3993, -2554, 0],
-        [2896, -3993, 3690, -3202, 2554, -1777, 911, 0], [0; 8],
-    ],
-    [
-        [2896, 4017, 3784, 3406, 2896, 2276, 1567, 799], [2896, 3406, 1567, -799, -2896, -4017, -3784, -2276],
-        [2896, 2276, -1567, -4017, -2896, 799, 3784, 3406], [2896, 799, -3784, -2276, 2896, 3406, -1567, -4017],
-        [2896, -799, -3784, 2276, 2896, -3406, -1567, 4017], [2896, -2276, -1567, 4017, -2896, -799, 3784, -3406],
-        [2896, -3406, 1567, 799, -2896, 4017, -3784, 2276], [2896, -4017, 3784, -3406, 2896, -2276, 1567, -799],
-    ],
-];
+/// The largest transform: 16 samples from a block's 8 coefficients, for a component
+/// decoded at twice the size of the image's smallest scale (libjpeg does the same).
+pub(crate) const MAX_SIZE: usize = 16;
 
-/// `w`×`h` pixels (each 1..=8) from the `h`×`w` low-frequency corner of a block's
-/// dequantised coefficients, row-major (`v * w + u`): the reduced transform for any scale
-/// M/8, and for chroma decoded at twice the luma's reduced size. A plain separable
-/// product with the [`BASIS`] weights; the sizes with a fast transform of their own use it
-/// instead (see [`block`]).
+/// `BASIS[n - 1][x][u]`: the `n`-point inverse DCT's weight of coefficient `u` at output
+/// sample `x`, `round(½ C(u) cos((2x + 1)uπ/2n) · 2^13)`, for `x < n` and `u < min(n, 8)`
+/// (zero elsewhere). For `n` above 8 the 8 coefficients are evaluated at `n` points: the
+/// block is interpolated, which is how a component sampled at half the resolution comes out
+/// at full resolution without an upsampling pass. Checked by `basis_matches_its_definition`.
+static BASIS: [[[i16; 8]; MAX_SIZE]; MAX_SIZE] = basis();
+
+/// Computes [`BASIS`] at compile time (with a Taylor series for the cosine, exact to far
+/// better than the rounding needs).
+const fn basis() -> [[[i16; 8]; MAX_SIZE]; MAX_SIZE] {
+    const PI: f64 = std::f64::consts::PI;
+    /// cos(x) for x in 0..=π (the caller folds other angles into that range).
+    const fn cos_0_pi(x: f64) -> f64 {
+        let x2 = x * x;
+        let (mut term, mut sum, mut k) = (1.0, 1.0, 1);
+        while k < 30 {
+            term = -term * x2 / ((2 * k - 1) * (2 * k)) as f64;
+            sum += term;
+            k += 1;
+        }
+        sum
+    }
+    let mut table = [[[0i16; 8]; MAX_SIZE]; MAX_SIZE];
+    let mut n = 1;
+    while n <= MAX_SIZE {
+        let mut x = 0;
+        while x < n {
+            let mut u = 0;
+            while u < 8 && u < n {
+                // The angle (2x + 1)uπ/2n, folded into 0..=π: cos is even and 2π-periodic.
+                let half_turns = ((2 * x + 1) * u) % (4 * n); // in units of π/2n
+                let folded = if half_turns > 2 * n { 4 * n - half_turns } else { half_turns };
+                let c = cos_0_pi(folded as f64 * PI / (2 * n) as f64);
+                let scale = if u == 0 { std::f64::consts::FRAC_1_SQRT_2 } else { 1.0 };
+                let v = 0.5 * scale * c * 8192.0;
+                table[n - 1][x][u] = if v >= 0.0 { (v + 0.5) as i16 } else { (v - 0.5) as i16 };
+                u += 1;
+            }
+            x += 1;
+        }
+        n += 1;
+    }
+    table
+}
+
+/// `w`×`h` pixels (each 1..=16) from the low-frequency corner (`min(h, 8)` rows of
+/// `min(w, 8)`) of a block's dequantised coefficients, row-major: the reduced transform for
+/// any scale M/8, and the enlarged one for subsampled components. A plain separable product
+/// with the [`BASIS`] weights; the sizes with a fast transform of their own use it instead
+/// (see [`block`]).
 pub(crate) fn generic(coefs: &[i32], w: usize, h: usize, out: &mut [u8], stride: usize) {
-    debug_assert!((1..=8).contains(&w) && (1..=8).contains(&h) && coefs.len() >= w * h);
+    debug_assert!((1..=MAX_SIZE).contains(&w) && (1..=MAX_SIZE).contains(&h));
+    let (cw, ch) = (w.min(8), h.min(8));
+    debug_assert!(coefs.len() >= cw * ch);
     let (bw, bh) = (&BASIS[w - 1], &BASIS[h - 1]);
     let shift1 = CONST_BITS - PASS1_BITS;
     let round1 = 1 << (shift1 - 1);
     // Pass 1 down the columns: tmp[y][u]. Sums stay within i32 (see COEF_LIMIT: the
     // weights of a row add up to at most 21641 in magnitude).
-    let mut tmp = [[0i32; 8]; 8];
+    let mut tmp = [[0i32; 8]; MAX_SIZE];
     for (y, row) in tmp.iter_mut().enumerate().take(h) {
-        for (u, t) in row.iter_mut().enumerate().take(w) {
+        for (u, t) in row.iter_mut().enumerate().take(cw) {
             let mut sum = round1;
-            for v in 0..h {
-                sum += bh[y][v] * coefs[v * w + u];
+            for v in 0..ch {
+                sum += i32::from(bh[y][v]) * coefs[v * cw + u];
             }
             *t = sum >> shift1;
         }
@@ -308,19 +318,27 @@ pub(crate) fn generic(coefs: &[i32], w: usize, h: usize, out: &mut [u8], stride:
         let line = &mut out[y * stride..y * stride + w];
         for (x, p) in line.iter_mut().enumerate() {
             let mut sum = round2;
-            for u in 0..w {
-                sum += bw[x][u] * row[u];
+            for u in 0..cw {
+                sum += i32::from(bw[x][u]) * row[u];
             }
             *p = clamp_pixel(sum >> shift2);
         }
     }
 }
 
-/// Dequantises a block (coefficients and quantisers in stored-slot order, `v * w + u`) and
-/// writes its `w`×`h` pixels with the fastest transform for that size. `any_ac` false means
-/// only the DC coefficient can be non-zero: the block is flat.
+/// Dequantises a block (coefficients and quantisers in stored-slot order: rows of
+/// `min(w, 8)`) and writes its `w`×`h` pixels with the fastest transform for that size.
+/// `any_ac` false means only the DC coefficient can be non-zero: the block is flat.
 #[inline]
-pub(crate) fn block(coefs: &[i32; 64], quant: &[i32; 64], any_ac: bool, w: usize, h: usize, out: &mut [u8], stride: usize) {
+pub(crate) fn block(
+    coefs: &[i32; 64],
+    quant: &[i32; 64],
+    any_ac: bool,
+    w: usize,
+    h: usize,
+    out: &mut [u8],
+    stride: usize,
+) {
     if !any_ac {
         fill(dc_value(dequantise(coefs[0], quant[0])), w, h, out, stride);
         return;
@@ -331,7 +349,7 @@ pub(crate) fn block(coefs: &[i32; 64], quant: &[i32; 64], any_ac: bool, w: usize
         (2, 2) => idct2(&dequantised::<4>(coefs, quant), out, stride),
         (1, 1) => out[0] = dc_value(dequantise(coefs[0], quant[0])),
         _ => {
-            let n = w * h;
+            let n = w.min(8) * h.min(8);
             let mut d = [0i32; 64];
             for ((d, &c), &q) in d[..n].iter_mut().zip(&coefs[..n]).zip(&quant[..n]) {
                 *d = dequantise(c, q);
@@ -469,10 +487,7 @@ mod tests {
     /// once divided by a table of real quantisers (what `block` hands over).
     fn quantised_blocks() -> Vec<([i32; 64], [i32; 64])> {
         let steps: [i32; 64] = std::array::from_fn(|i| 2 + (i as i32 * 7) % 23);
-        blocks()
-            .into_iter()
-            .flat_map(|b| [(b, ONES), (std::array::from_fn(|i| b[i] / steps[i]), steps)])
-            .collect()
+        blocks().into_iter().flat_map(|b| [(b, ONES), (std::array::from_fn(|i| b[i] / steps[i]), steps)]).collect()
     }
 
     /// Asserts that an 8×8 transform's output equals [`scalar::idct8`]'s, byte for byte,
@@ -544,8 +559,8 @@ mod tests {
     #[test]
     fn basis_matches_its_definition() {
         use std::f64::consts::{FRAC_1_SQRT_2, PI};
-        for n in 1..=8 {
-            for x in 0..8 {
+        for n in 1..=MAX_SIZE {
+            for x in 0..MAX_SIZE {
                 for u in 0..8 {
                     let exact = if x < n && u < n {
                         let c = if u == 0 { FRAC_1_SQRT_2 } else { 1.0 };
@@ -564,34 +579,41 @@ mod tests {
         for n in 1..=8 {
             check(n, |c, out| generic(c, n, n, out, n));
         }
-        // Rectangular blocks: each direction is its own 1-D transform.
-        for (w, h) in [(8, 4), (4, 8), (6, 3), (3, 6), (2, 1), (1, 2), (8, 7)] {
-            for b in blocks().iter().step_by(7) {
-                let c: Vec<i32> = (0..w * h).map(|i| b[(i / w) * 8 + i % w]).collect();
+        // Rectangular blocks (each direction is its own 1-D transform), and blocks
+        // interpolated beyond 8 samples.
+        for (w, h) in [(8, 4), (4, 8), (6, 3), (3, 6), (2, 1), (1, 2), (8, 7), (10, 10), (16, 8), (12, 14), (16, 16)] {
+            let (cw, ch) = (w.min(8), h.min(8));
+            for b in blocks().iter().skip(1).step_by(7) {
+                let c: Vec<i32> = (0..cw * ch).map(|i| b[(i / cw) * 8 + i % cw]).collect();
                 let mut out = vec![0u8; w * h];
                 generic(&c, w, h, &mut out, w);
                 let exact = reference_rect(&c.iter().map(|&v| f64::from(v)).collect::<Vec<_>>(), w, h);
+                // Interpolating 8 coefficients to more samples adds up more rounding of the
+                // 13-bit weights: within 1.5 levels there (libjpeg's 10- to 16-point
+                // transforms have the same precision).
+                let tolerance = if w > 8 || h > 8 { 1.5 } else { 1.0 };
                 for (o, e) in out.iter().zip(&exact) {
                     let e = (e + 128.0).clamp(0.0, 255.0);
-                    assert!((f64::from(*o) - e).abs() <= 1.0, "{w}x{h}: {o} vs {e}");
+                    assert!((f64::from(*o) - e).abs() <= tolerance, "{w}x{h}: {o} vs {e}");
                 }
             }
         }
     }
 
-    /// The float definition for a `w`×`h` block.
+    /// The float definition for a `w`×`h` block from its `min(h, 8)` × `min(w, 8)` corner.
     fn reference_rect(coefs: &[f64], w: usize, h: usize) -> Vec<f64> {
         use std::f64::consts::{FRAC_1_SQRT_2, PI};
         let c = |u: usize| if u == 0 { FRAC_1_SQRT_2 } else { 1.0 };
+        let (cw, ch) = (w.min(8), h.min(8));
         let mut out = vec![0.0; w * h];
         for y in 0..h {
             for x in 0..w {
                 let mut sum = 0.0;
-                for v in 0..h {
-                    for u in 0..w {
+                for v in 0..ch {
+                    for u in 0..cw {
                         let cx = ((2 * x + 1) as f64 * u as f64 * PI / (2 * w) as f64).cos();
                         let cy = ((2 * y + 1) as f64 * v as f64 * PI / (2 * h) as f64).cos();
-                        sum += c(u) * c(v) * coefs[v * w + u] * cx * cy;
+                        sum += c(u) * c(v) * coefs[v * cw + u] * cx * cy;
                     }
                 }
                 out[y * w + x] = sum / 4.0;
