@@ -77,25 +77,14 @@ if [[ "$(cat "$VENV/.stamp" 2>/dev/null)" != "$py_stamp" ]]; then
   echo "$py_stamp" >"$VENV/.stamp"
 fi
 
-# Progressive versions of two corpus photos (the corpus has no large progressive photo),
-# made once with libjpeg-turbo through Pillow: quality 90, libjpeg's standard progressive scan
-# script, EXIF and ICC profile kept.
+# The benchmark photo set (benches/peers/photos.py: 14 photos of 2-24 MP made from the corpus's
+# camera photos with libjpeg-turbo's cjpeg/djpeg/jpegtran; recipes in photos/photos.tsv).
 CORPUS_DIR="${THUMBING_CORPUS:-$ROOT/../shared/corpus}"
 if [[ -f "$CORPUS_DIR/MANIFEST.tsv" ]]; then
-  mkdir -p "$PEERS_DIR/progressive"
-  "$VENV/bin/python" - "$CORPUS_DIR" "$PEERS_DIR/progressive" <<'PY'
-import os, sys
-from PIL import Image
-corpus, out = sys.argv[1], sys.argv[2]
-for rel in ("photos-exif-samples/HMD_Nokia_8.3_5G.jpg", "photos-exif-samples/iphone_hdr_NO.jpg"):
-    dest = os.path.join(out, os.path.basename(rel))
-    if os.path.exists(dest):
-        continue
-    with Image.open(os.path.join(corpus, rel)) as im:
-        extra = {k: im.info[k] for k in ("exif", "icc_profile") if im.info.get(k)}
-        im.save(dest + ".tmp", "JPEG", quality=90, progressive=True, subsampling="4:2:0", **extra)
-    os.replace(dest + ".tmp", dest)
-PY
+  if ! command -v cjpeg >/dev/null || ! command -v jpegtran >/dev/null; then
+    apt_install libjpeg-turbo-progs >/dev/null || die "cjpeg/jpegtran are needed: apt-get install libjpeg-turbo-progs"
+  fi
+  "$VENV/bin/python" "$SPEC/photos.py" "$CORPUS_DIR" "$PEERS_DIR/photos"
 fi
 
 say "building thumbing-peers (release)"

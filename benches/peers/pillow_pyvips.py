@@ -7,6 +7,8 @@ Each library is used the way its documentation recommends for thumbnails:
 
 * Pillow: ``draft()`` (JPEG DCT scaling, never below the box), ``ImageOps.exif_transpose``,
   ``ImageOps.fit(..., LANCZOS)`` (centred cover crop), then ``save``.
+* Decode-only rows (format ``raw``, Pillow only): ``Image.open``, ``draft("RGB", size/n)``
+  for a reduction by n, ``load()``: libjpeg-turbo's (scaled) decode and nothing else.
 * pyvips: ``Image.thumbnail_buffer(data, w, height=h, crop="centre")`` (shrink-on-load,
   auto-rotation, colour management), then ``write_to_buffer`` keeping only the ICC profile.
 
@@ -50,6 +52,14 @@ class Pillow:
 
     def run(self, data, job):
         Image, ImageOps = self.Image, self.ImageOps
+        if job["format"] == "raw":
+            # Decode only: libjpeg-turbo's scaled decode through draft(), then load().
+            im = Image.open(io.BytesIO(data))
+            denominator = job.get("decode") or 1
+            if denominator > 1:
+                im.draft("RGB", (im.size[0] // denominator, im.size[1] // denominator))
+            im.load()
+            return im.size[0] * im.size[1] * len(im.getbands())  # the pixels' size; nothing to write
         box = (job["width"], job["height"])
         im = Image.open(io.BytesIO(data))
         # draft() keeps both sides at or above the requested size; ask for the larger box side
@@ -120,6 +130,8 @@ class Worker:
             start = time.perf_counter_ns()
             out = self.lib.run(data, request)
             ms = (time.perf_counter_ns() - start) / 1e6
+            if isinstance(out, int):  # decode only: a size, no output file
+                return {"ms": ms, "bytes": out}
             if request.get("output"):
                 with open(request["output"], "wb") as f:
                     f.write(out)

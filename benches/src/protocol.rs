@@ -32,6 +32,8 @@ pub enum Format {
     Jpeg,
     /// PNG, alpha kept.
     Png,
+    /// Decoded pixels, not encoded: the decode-only rows.
+    Raw,
 }
 
 impl Format {
@@ -44,11 +46,13 @@ impl Format {
         match self {
             Format::Jpeg => "jpg",
             Format::Png => "png",
+            Format::Raw => "raw",
         }
     }
 }
 
-/// One benchmark task: cover-crop (centred) into a box and encode.
+/// One benchmark task: cover-crop (centred) into a box and encode, or (format
+/// [`Format::Raw`]) only decode a JPEG at `1/decode` of its size.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Task {
     /// Short name used in files and tables, e.g. `cover512`.
@@ -63,10 +67,17 @@ pub struct Task {
     pub format: Format,
     /// JPEG quality (ignored for PNG).
     pub quality: u8,
+    /// Decode-only tasks: the reduction (1, 2, 4 or 8); 0 for the others.
+    pub decode: u32,
+}
+
+/// A decode-only task at `1/decode` of the stored size.
+const fn decode_task(name: &'static str, description: &'static str, decode: u32) -> Task {
+    Task { name, description, width: 0, height: 0, format: Format::Raw, quality: 0, decode }
 }
 
 /// The tasks of the peer harness.
-pub const TASKS: [Task; 3] = [
+pub const TASKS: [Task; 7] = [
     Task {
         name: "cover512",
         description: "512×512 cover (centre crop), JPEG quality 80",
@@ -74,6 +85,7 @@ pub const TASKS: [Task; 3] = [
         height: 512,
         format: Format::Jpeg,
         quality: 80,
+        decode: 0,
     },
     Task {
         name: "cover128",
@@ -82,6 +94,7 @@ pub const TASKS: [Task; 3] = [
         height: 128,
         format: Format::Jpeg,
         quality: 80,
+        decode: 0,
     },
     Task {
         name: "alpha512",
@@ -90,7 +103,12 @@ pub const TASKS: [Task; 3] = [
         height: 512,
         format: Format::Png,
         quality: 80,
+        decode: 0,
     },
+    decode_task("decode1", "decode only, full size (JPEG)", 1),
+    decode_task("decode2", "decode only, at 1/2 (JPEG: Pillow's draft, thumbing's scaled decoder)", 2),
+    decode_task("decode4", "decode only, at 1/4", 4),
+    decode_task("decode8", "decode only, at 1/8", 8),
 ];
 
 /// Looks a task up by name.
@@ -131,6 +149,9 @@ pub struct Job {
     pub format: Format,
     /// JPEG quality.
     pub quality: u8,
+    /// Decode-only jobs: the reduction (1, 2, 4 or 8); 0 otherwise.
+    #[serde(default)]
+    pub decode: u32,
 }
 
 impl Job {
@@ -151,6 +172,7 @@ impl Job {
             height: task.height,
             format: task.format,
             quality: task.quality,
+            decode: task.decode,
         }
     }
 }
@@ -228,6 +250,7 @@ pub fn thumbing_job_with(job: &Job, bytes: &[u8], shrink_on_load: bool) -> thumb
     let format = match job.format {
         Format::Jpeg => OutputFormat::Jpeg,
         Format::Png => OutputFormat::Png,
+        Format::Raw => return thumbing_decode(job, bytes),
     };
     let mut out = Options::new()
         .boxes([(job.width, job.height)])
@@ -237,4 +260,24 @@ pub fn thumbing_job_with(job: &Job, bytes: &[u8], shrink_on_load: bool) -> thumb
         .shrink_on_load(shrink_on_load)
         .process(bytes)?;
     Ok(out.pop().map(|a| a.data).unwrap_or_default())
+}
+
+/// thumbing's decode-only job: its own JPEG decoder at `1/job.decode`, pixels as stored
+/// (what Pillow's `draft` + `load` gives). A file its decoder declines is an error here: these
+/// rows measure the decoder, not a fallback.
+///
+/// ```
+/// let t = thumbing_benches::protocol::task("decode4").unwrap();
+/// let job = thumbing_benches::protocol::Job::new(&t, "", None);
+/// let photo = std::fs::read(thumbing_benches::corpus::fixtures_dir().join("landscape_6.jpg")).unwrap();
+/// let pixels = thumbing_benches::protocol::thumbing_job(&job, &photo)?;
+/// assert_eq!(pixels.len(), 50 * 75 * 3);
+/// # Ok::<(), thumbing::Error>(())
+/// ```
+pub fn thumbing_decode(job: &Job, bytes: &[u8]) -> thumbing::Result<Vec<u8>> {
+    let scale = 8 / job.decode.clamp(1, 8);
+    match thumbing::decode_jpeg_scaled(bytes, scale)? {
+        Some(bitmap) => Ok(bitmap.data),
+        None => Err(thumbing::Error::UnsupportedFormat("declined by thumbing's JPEG decoder".into())),
+    }
 }

@@ -81,9 +81,10 @@ impl Options {
     pub fn render(&self, bytes: &[u8]) -> Result<Vec<Bitmap>> {
         self.validate()?;
         let (info, decoded) = error::guard(|| {
-            let info = decode::probe(bytes, &self.limits)?;
-            let decoded = decode::decode(bytes, &self.limits, self.fail_on, &self.decode_request(&info))?;
-            Ok((info, decoded))
+            let probed = decode::open(bytes, &self.limits)?;
+            let request = self.decode_request(&probed.info);
+            let decoded = decode::decode(bytes, &probed, &self.limits, self.fail_on, &request)?;
+            Ok((probed.info, decoded))
         })?;
         let profile = decoded.icc.as_deref().and_then(SourceProfile::parse);
         let orientation = decoded.orientation;

@@ -247,29 +247,51 @@ impl Decoded {
     }
 }
 
-/// Reads the headers of `bytes` and checks them against `limits`.
-pub(crate) fn probe(bytes: &[u8], limits: &Limits) -> Result<ImageInfo> {
-    limits.check_input_len(bytes.len())?;
-    let info = match ImageFormat::sniff(bytes)? {
-        ImageFormat::Jpeg => jpeg::probe(bytes)?,
-        ImageFormat::Png => png::probe(bytes)?,
-        ImageFormat::WebP => webp::probe(bytes)?,
-        ImageFormat::Gif => gif::probe(bytes)?,
-    };
-    Ok(info)
+/// An image whose headers have been read: what [`probe`](crate::probe) reports, plus what
+/// its decoder starts from (for JPEG the parsed markers), so that one call reads the headers
+/// once.
+pub(crate) struct Probed<'a> {
+    pub info: ImageInfo,
+    jpeg: Option<jpeg::Header<'a>>,
 }
 
-/// Decodes `bytes` to an 8-bit bitmap, after checking the header against `limits`: the
-/// whole image, or as much of the [`Request`] as the format's decoder can do (JPEG: any
-/// scale M/8 and a region); [`Decoded`] says which.
-pub(crate) fn decode(bytes: &[u8], limits: &Limits, fail_on: FailOn, request: &Request) -> Result<Decoded> {
-    let info = probe(bytes, limits)?;
+/// Reads the headers of `bytes` and checks them against `limits`.
+pub(crate) fn open<'a>(bytes: &'a [u8], limits: &Limits) -> Result<Probed<'a>> {
+    limits.check_input_len(bytes.len())?;
+    Ok(match ImageFormat::sniff(bytes)? {
+        ImageFormat::Jpeg => {
+            let header = jpeg::read_header(bytes)?;
+            Probed { info: jpeg::info(&header), jpeg: Some(header) }
+        }
+        ImageFormat::Png => Probed { info: png::probe(bytes)?, jpeg: None },
+        ImageFormat::WebP => Probed { info: webp::probe(bytes)?, jpeg: None },
+        ImageFormat::Gif => Probed { info: gif::probe(bytes)?, jpeg: None },
+    })
+}
+
+/// Reads the headers of `bytes` and checks them against `limits`.
+pub(crate) fn probe(bytes: &[u8], limits: &Limits) -> Result<ImageInfo> {
+    open(bytes, limits).map(|p| p.info)
+}
+
+/// Decodes `bytes`, whose headers `probed` holds, to an 8-bit bitmap after checking the
+/// dimensions against `limits`: the whole image, or as much of the [`Request`] as the
+/// format's decoder can do (JPEG: any scale M/8 and a region); [`Decoded`] says which.
+pub(crate) fn decode(
+    bytes: &[u8],
+    probed: &Probed<'_>,
+    limits: &Limits,
+    fail_on: FailOn,
+    request: &Request,
+) -> Result<Decoded> {
+    let info = &probed.info;
     limits.check_dimensions(info.width, info.height)?;
-    let decoded = match info.format {
-        ImageFormat::Jpeg => jpeg::decode(bytes, &info, fail_on, request)?,
-        ImageFormat::Png => png::decode(bytes, &info, limits, fail_on)?,
-        ImageFormat::WebP => webp::decode(bytes, &info, limits, fail_on)?,
-        ImageFormat::Gif => gif::decode(bytes, &info, limits, fail_on)?,
+    let decoded = match (&probed.jpeg, info.format) {
+        (Some(header), _) => jpeg::decode(bytes, header, info, limits, fail_on, request)?,
+        (None, ImageFormat::Png) => png::decode(bytes, info, limits, fail_on)?,
+        (None, ImageFormat::WebP) => webp::decode(bytes, info, limits, fail_on)?,
+        (None, ImageFormat::Gif) => gif::decode(bytes, info, limits, fail_on)?,
+        (None, ImageFormat::Jpeg) => return Err(Error::Corrupt("jpeg: header not read".into())),
     };
     debug_assert_eq!(
         decoded.bitmap.data.len(),
@@ -281,12 +303,12 @@ pub(crate) fn decode(bytes: &[u8], limits: &Limits, fail_on: FailOn, request: &R
 /// thumbing's JPEG decoder on its own, at `scale`/8: `None` when the file needs the general
 /// decoder.
 pub(crate) fn decode_jpeg_scaled(bytes: &[u8], limits: &Limits, scale: u32) -> Result<Option<Bitmap>> {
-    let info = probe(bytes, limits)?;
-    if info.format != ImageFormat::Jpeg {
-        return Err(Error::UnsupportedFormat(format!("{} is not JPEG", info.format)));
-    }
-    limits.check_dimensions(info.width, info.height)?;
-    Ok(jpeg::decode_own(bytes, &Request { scale, region: None }).map(|(bitmap, _)| bitmap))
+    let probed = open(bytes, limits)?;
+    let Some(header) = &probed.jpeg else {
+        return Err(Error::UnsupportedFormat(format!("{} is not JPEG", probed.info.format)));
+    };
+    limits.check_dimensions(probed.info.width, probed.info.height)?;
+    Ok(jpeg::decode_own(bytes, header, &Request { scale, region: None }).map(|(bitmap, _)| bitmap))
 }
 
 #[cfg(test)]

@@ -157,7 +157,8 @@ impl Case {
     }
 }
 
-/// The photos: real camera files of 2–9 megapixels, one with an EXIF rotation.
+/// Photos for `--quick` runs and when the photo set is missing: real camera files of 2–9
+/// megapixels, one with an EXIF rotation.
 const PHOTOS: [&str; 5] = [
     "photos-exif-samples/HMD_Nokia_8.3_5G.jpg",
     "photos-exif-samples/iphone_hdr_NO.jpg",
@@ -165,35 +166,47 @@ const PHOTOS: [&str; 5] = [
     "sharp-fixtures/flowers.jpeg",
     "exif-orientation-examples/Landscape_6.jpg",
 ];
-/// Progressive versions of the first two photos, written by `scripts/bench-peers.sh` into
-/// `<peers dir>/progressive/` with libjpeg-turbo (Pillow, quality 90, libjpeg's standard
-/// progressive scan script, EXIF and ICC kept): the corpus has no large progressive photo,
-/// and progressive files are where scaled decoding matters most.
-const PROGRESSIVE: [&str; 2] = ["HMD_Nokia_8.3_5G.jpg", "iphone_hdr_NO.jpg"];
 /// PNGs with alpha.
 const ALPHA: [&str; 2] = ["sharp-fixtures/blackbug.png", "sharp-fixtures/test-pattern.png"];
 
-/// The cases to run, in order.
+/// The benchmark photo set that `benches/peers/photos.py` makes from the corpus (2–24 MP,
+/// baseline and progressive, 4:2:0, 4:2:2 and 4:4:4, portrait, panoramic; recipes in its
+/// `photos.tsv`), in the order of that file; empty when it has not been made.
+fn photo_set(config: &Config) -> Vec<String> {
+    let dir = config.peers_dir.join("photos");
+    let Ok(manifest) = std::fs::read_to_string(dir.join("photos.tsv")) else {
+        return Vec::new();
+    };
+    manifest
+        .lines()
+        .skip(1)
+        .filter_map(|line| line.split('\t').next())
+        .filter(|name| !name.is_empty())
+        .map(|name| dir.join(name).to_string_lossy().into_owned())
+        .collect()
+}
+
+/// The cases to run, in order: the cover tasks over the photo set (or the corpus photos
+/// without it), the decode-only rows over the photo set's baseline files, then the alpha
+/// PNGs.
 pub fn cases(config: &Config) -> Result<Vec<Case>, String> {
     let t = |name: &str| protocol::task(name).expect("known task");
-    let progressive_dir = config.peers_dir.join("progressive");
-    let progressive: Vec<String> = PROGRESSIVE
-        .iter()
-        .map(|f| progressive_dir.join(f))
-        .filter(|p| p.is_file())
-        .map(|p| p.to_string_lossy().into_owned())
-        .collect();
-    let list: Vec<(Task, &str)> = if config.quick {
-        vec![(t("cover512"), PHOTOS[2]), (t("alpha512"), ALPHA[0])]
+    let set = photo_set(config);
+    let photos: Vec<String> = if set.is_empty() { PHOTOS.iter().map(|f| f.to_string()).collect() } else { set.clone() };
+    let list: Vec<(Task, String)> = if config.quick {
+        vec![(t("cover512"), PHOTOS[2].to_string()), (t("alpha512"), ALPHA[0].to_string())]
     } else {
-        let mut v: Vec<(Task, &str)> = Vec::new();
+        let mut v: Vec<(Task, String)> = Vec::new();
         for task in ["cover512", "cover128"] {
-            v.extend(PHOTOS.iter().map(|f| (t(task), *f)));
-            v.extend(progressive.iter().map(|f| (t(task), f.as_str())));
+            v.extend(photos.iter().map(|f| (t(task), f.clone())));
         }
-        v.extend(ALPHA.iter().map(|f| (t("alpha512"), *f)));
+        for task in ["decode1", "decode2", "decode4", "decode8"] {
+            v.extend(set.iter().map(|f| (t(task), f.clone())));
+        }
+        v.extend(ALPHA.iter().map(|f| (t("alpha512"), f.to_string())));
         v
     };
+    let set_dir = config.peers_dir.join("photos");
     let mut out = Vec::new();
     for (task, file) in list {
         if let Some(filter) = &config.cases
@@ -201,12 +214,12 @@ pub fn cases(config: &Config) -> Result<Vec<Case>, String> {
         {
             continue;
         }
-        // Corpus files by their path in the corpus; generated ones (absolute paths) as
-        // `progressive/<name>`.
-        let path = config.corpus.join(file);
-        let file = match file.strip_prefix(&*progressive_dir.to_string_lossy()) {
-            Some(name) => format!("progressive{name}"),
-            None => file.to_string(),
+        // Corpus files by their path in the corpus; the photo set's (absolute paths) as
+        // `photos/<name>`.
+        let path = config.corpus.join(&file);
+        let file = match file.strip_prefix(&*set_dir.to_string_lossy()) {
+            Some(name) => format!("photos{name}"),
+            None => file,
         };
         let bytes = std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         let info = thumbing::probe(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -474,11 +487,25 @@ pub fn run(config: &Config) -> Result<RunResult, String> {
         let output_path = |lib: &str| dir.join(format!("{stem}.{lib}.{}", case.task.format.extension()));
         let mut rows: Vec<Measurement> =
             workers.iter().map(|w| Measurement { lib: w.spec.name.clone(), ..Measurement::default() }).collect();
+        // Decode-only rows compare thumbing's decoder with libjpeg-turbo through Pillow, the
+        // one peer whose API decodes without resizing (sharp and pyvips always resize).
+        if case.task.format == Format::Raw {
+            for row in &mut rows {
+                if !matches!(row.lib.as_str(), "thumbing" | "pillow") {
+                    row.error = Some("not applicable (no decode-only API)".into());
+                }
+            }
+        }
 
         // Warm-up; the first run also writes the output that is scored.
         for (w, row) in workers.iter_mut().zip(rows.iter_mut()) {
+            if row.error.is_some() {
+                continue;
+            }
             for i in 0..config.warmup.max(1) {
-                let out = (i == 0).then(|| output_path(&w.spec.name).to_string_lossy().into_owned());
+                // Decode-only rows keep no output (it would be the whole decoded image).
+                let keep = i == 0 && case.task.format != Format::Raw;
+                let out = keep.then(|| output_path(&w.spec.name).to_string_lossy().into_owned());
                 match w.call(&Request::Run(Job::new(&case.task, &input, out))) {
                     Ok(r) => row.output_bytes = r.bytes,
                     Err(e) => {
@@ -502,8 +529,10 @@ pub fn run(config: &Config) -> Result<RunResult, String> {
                 }
             }
         }
-        // Memory, one fresh process per library; then quality.
-        let references = references_for(case);
+        // Memory, one fresh process per library; then quality (not for decode-only rows).
+        let references =
+            if case.task.format == Format::Raw { Err("decode only".to_string()) } else { references_for(case) };
+        // (A decode-only row has no output to score.)
         for (spec, row) in specs.iter().zip(rows.iter_mut()) {
             row.summary = Summary::of(&row.samples);
             if row.error.is_some() {
@@ -515,6 +544,9 @@ pub fn run(config: &Config) -> Result<RunResult, String> {
                     row.peak_kb = r.peak_kb;
                 }
                 Err(e) => row.note = Some(format!("memory not measured: {e}")),
+            }
+            if case.task.format == Format::Raw {
+                continue;
             }
             match &references {
                 Ok(references) => match score(references, &output_path(&spec.name), case.task.format) {

@@ -23,7 +23,7 @@
 
 use super::huffman::{BitReader, HuffmanTable, Unsupported};
 use super::idct;
-use super::markers::{self, ComponentSpec, FrameHeader, ScanHeader, Tables};
+use super::markers::{self, ComponentSpec, FrameHeader, Header, ScanHeader, Tables};
 use super::output::{Assembler, Layout, Region, Transform};
 use super::scan::{self, AcBand, Keep, ScanUnits};
 use crate::bitmap::Bitmap;
@@ -52,21 +52,25 @@ pub(crate) fn scaled_size(width: usize, height: usize, scale: usize) -> (usize, 
     ((width * scale).div_ceil(8), (height * scale).div_ceil(8))
 }
 
-/// Decodes `bytes` as the request asks.
-pub(crate) fn decode(bytes: &[u8], request: &Request) -> Result<Output, Unsupported> {
-    if !(1..=8).contains(&request.scale) || !bytes.starts_with(&[0xFF, 0xD8]) {
+/// Decodes `bytes`, whose markers up to the first scan `header` holds, as the request asks.
+pub(crate) fn decode(bytes: &[u8], header: &Header<'_>, request: &Request) -> Result<Output, Unsupported> {
+    if !(1..=8).contains(&request.scale) {
         return Err(Unsupported);
     }
     let mut tables = Tables::default();
-    let mut frame: Option<Frame> = None;
-    let mut adobe_transform = None;
-    let mut jfif = false;
-    let mut pos = 2;
+    for &(marker, body) in &header.tables {
+        tables.read(marker, body)?;
+    }
+    let (marker, body) = header.sof;
+    let frame_header = FrameHeader::read(marker, body)?;
+    let transform = transform(&frame_header.components, header.jfif, header.adobe_transform);
+    let mut frame = Frame::new(frame_header, transform, request, bytes, header.first_scan)?;
+    let mut pos = header.first_scan;
     loop {
         let Ok(segment) = markers::segment(bytes, pos) else {
             // The data ended (or is not a marker) after the last scan: accept a missing EOI
             // only once every scan was decoded cleanly.
-            if frame.as_ref().is_some_and(|f| f.scans_seen > 0) && pos >= bytes.len() {
+            if frame.scans_seen > 0 && pos >= bytes.len() {
                 break;
             }
             return Err(Unsupported);
@@ -75,21 +79,8 @@ pub(crate) fn decode(bytes: &[u8], request: &Request) -> Result<Output, Unsuppor
         match segment.marker {
             0xD9 => break,
             0xD8 | 0xD0..=0xD7 | 0x01 => {}
-            0xDB => tables.read_dqt(segment.body)?,
-            0xC4 => tables.read_dht(segment.body)?,
-            0xDD => tables.read_dri(segment.body)?,
-            0xE0 if segment.body.starts_with(b"JFIF\0") => jfif = true,
-            0xEE if segment.body.starts_with(b"Adobe") => adobe_transform = segment.body.get(11).copied(),
-            0xC0..=0xCF if !matches!(segment.marker, 0xC4 | 0xC8 | 0xCC) => {
-                if frame.is_some() {
-                    return Err(Unsupported);
-                }
-                let header = FrameHeader::read(segment.marker, segment.body)?;
-                let transform = transform(&header.components, jfif, adobe_transform);
-                frame = Some(Frame::new(header, transform, request, bytes, pos)?);
-            }
+            0xDB | 0xC4 | 0xDD => tables.read(segment.marker, segment.body)?,
             0xDA => {
-                let frame = frame.as_mut().ok_or(Unsupported)?;
                 let scan = ScanHeader::read(segment.body, &frame.header)?;
                 match frame.scan(bytes, pos, &scan, &tables)? {
                     Some(next) => pos = next,
@@ -97,11 +88,12 @@ pub(crate) fn decode(bytes: &[u8], request: &Request) -> Result<Output, Unsuppor
                     None => break,
                 }
             }
-            0xDC | 0xDE | 0xDF => return Err(Unsupported), // DNL, hierarchical
+            // A second frame (hierarchical), DNL.
+            0xC0..=0xCF if !matches!(segment.marker, 0xC4 | 0xC8 | 0xCC) => return Err(Unsupported),
+            0xDC | 0xDE | 0xDF => return Err(Unsupported),
             _ => {}
         }
     }
-    let frame = frame.ok_or(Unsupported)?;
     if frame.scans_seen == 0 {
         return Err(Unsupported);
     }
@@ -131,7 +123,7 @@ fn transform(components: &[ComponentSpec], jfif: bool, adobe: Option<u8>) -> Tra
 /// A component as the decoder needs it.
 struct Component {
     spec: ComponentSpec,
-    /// Samples per block side the inverse DCT produces (1 to 16).
+    /// Samples per block side the inverse DCT produces (1 to 8).
     size: usize,
     /// The coefficients kept: the transform's corner, at most 8×8.
     keep: Keep,
@@ -186,17 +178,19 @@ struct Frame {
 
 /// The inverse DCT size and the upsampling factors (across, down) of a component sampled
 /// `h`×`v` in a frame whose largest factors are `hmax`×`vmax`, decoded at scale `m`/8, as
-/// libjpeg-turbo chooses them (`jdmaster.c`): start at `m` and double while below 8 and the
-/// doubled size still divides the component's share of the output in both directions, so a
-/// subsampled component comes out of its transform at (or nearer) the output resolution
-/// instead of being upsampled. `None` for a non-integer ratio, which libjpeg refuses too.
+/// libjpeg-turbo chooses them (`jdmaster.c`) but within 8 points: start at `m` and double
+/// while the doubled size is at most 8 and still divides the component's share of the output
+/// in both directions, so that up to 4/8 a subsampled component comes out of its transform at
+/// the output resolution instead of being upsampled. (libjpeg-turbo also doubles to 10, 12 or
+/// 14 points at 5/8 to 7/8; those transforms cost more than the upsampling they save.)
+/// `None` for a non-integer ratio, which libjpeg refuses too.
 fn transform_size(m: usize, (hmax, vmax): (usize, usize), h: usize, v: usize) -> Option<(usize, usize, usize)> {
-    if (m * hmax) % h != 0 || (m * vmax) % v != 0 {
+    if !(m * hmax).is_multiple_of(h) || !(m * vmax).is_multiple_of(v) {
         return None;
     }
     let (across, down) = (m * hmax / h, m * vmax / v);
     let mut size = m;
-    while size < 8 && across % (2 * size) == 0 && down % (2 * size) == 0 {
+    while 2 * size <= 8 && across % (2 * size) == 0 && down % (2 * size) == 0 {
         size *= 2;
     }
     (across % size == 0 && down % size == 0).then_some((size, across / size, down / size))
@@ -252,7 +246,7 @@ impl Frame {
             components.push(Component {
                 spec: *spec,
                 size,
-                keep: Keep::new(size.min(8), size.min(8)),
+                keep: Keep::new(size, size),
                 own_w,
                 own_h,
                 bx0,
@@ -306,6 +300,9 @@ impl Frame {
     ) -> Result<Option<usize>, Unsupported> {
         let index = self.scans_seen;
         self.scans_seen += 1;
+        if self.scans_seen > super::MAX_SCANS {
+            return Err(Unsupported); // the general path reports it as too large
+        }
         if !self.header.progressive {
             if index > 0 && self.direct {
                 return Err(Unsupported);
@@ -602,6 +599,9 @@ fn scan_headers(bytes: &[u8], mut pos: usize, header: &FrameHeader) -> Option<Ve
             0xD9 => return Some(scans),
             0xDA => {
                 scans.push(ScanHeader::read(segment.body, header).ok()?);
+                if scans.len() > super::MAX_SCANS {
+                    return None;
+                }
                 pos = markers::next_marker(bytes, pos)?;
             }
             _ => {}
@@ -655,12 +655,12 @@ mod tests {
         assert_eq!(transform_size(8, (2, 2), 1, 1), Some((8, 2, 2)));
         assert_eq!(transform_size(4, (2, 2), 1, 1), Some((8, 1, 1)));
         assert_eq!(transform_size(3, (2, 2), 1, 1), Some((6, 1, 1)));
-        assert_eq!(transform_size(5, (2, 2), 1, 1), Some((10, 1, 1)));
+        assert_eq!(transform_size(5, (2, 2), 1, 1), Some((5, 2, 2)));
         assert_eq!(transform_size(7, (2, 2), 2, 2), Some((7, 1, 1)));
         // 4:2:2 chroma: doubling needs both directions, so it is upsampled across.
         assert_eq!(transform_size(4, (2, 1), 1, 1), Some((4, 2, 1)));
         // Luma sampled below chroma.
-        assert_eq!(transform_size(5, (2, 2), 1, 1), Some((10, 1, 1)));
+        assert_eq!(transform_size(2, (2, 2), 1, 1), Some((4, 1, 1)));
         // Ratios of three and four.
         assert_eq!(transform_size(8, (3, 1), 1, 1), Some((8, 3, 1)));
         assert_eq!(transform_size(1, (4, 1), 1, 1), Some((1, 4, 1)));
@@ -713,9 +713,10 @@ mod tests {
         files.push(("progressive-cat".into(), include_bytes!("../../../../fixtures/progressive-cat.jpg").to_vec()));
         let mut state = 0x9E37_79B9;
         for (name, bytes) in &files {
+            let header = super::super::read_header(bytes).unwrap();
             for scale in 1..=8 {
-                let whole =
-                    decode(bytes, &Request { scale, region: None }).unwrap_or_else(|_| panic!("{name} {scale}/8"));
+                let whole = decode(bytes, &header, &Request { scale, region: None })
+                    .unwrap_or_else(|_| panic!("{name} {scale}/8"));
                 let (w, h) = (whole.bitmap.width as usize, whole.bitmap.height as usize);
                 let channels = whole.bitmap.layout.channels();
                 for _ in 0..6 {
@@ -724,7 +725,7 @@ mod tests {
                     let x1 = x0 + 1 + xorshift(&mut state) as usize % (w - x0);
                     let y1 = y0 + 1 + xorshift(&mut state) as usize % (h - y0);
                     let region = Region { x0, y0, x1, y1 };
-                    let part = decode(bytes, &Request { scale, region: Some(region) }).unwrap();
+                    let part = decode(bytes, &header, &Request { scale, region: Some(region) }).unwrap();
                     assert_eq!(part.region, region);
                     assert_eq!((part.bitmap.width as usize, part.bitmap.height as usize), (x1 - x0, y1 - y0));
                     for y in y0..y1 {

@@ -304,45 +304,63 @@ impl<'a> BitReader<'a> {
     }
 
     /// Skips the rest of a sequential block's AC coefficients, from zigzag position `k`,
-    /// without computing their values: one look-up per coefficient for every code of up to
-    /// [`LOOKUP_BITS`] bits, whatever its magnitude.
-    #[inline]
+    /// without computing their values: one look-up for as many whole coefficients as the
+    /// next [`LOOKUP_BITS`] bits hold, whatever their magnitudes.
+    #[inline(always)]
     pub fn skip_block(&mut self, table: &HuffmanTable, mut k: usize) -> Result<(), Unsupported> {
         while k < 64 {
             if self.bits < 32 {
                 self.refill();
             }
-            let index = (self.window >> (64 - LOOKUP_BITS)) as usize;
-            let mut entry = table.skip[index];
-            // Several coefficients at once only when they cannot reach the block's end.
-            if k + usize::from(entry >> SKIP_ADVANCE_SHIFT & 127) >= 64 {
-                entry = table.skip_one[index];
-            }
-            if entry == 0 {
-                // A code longer than the look-up.
-                let rs = self.decode(table)?;
-                let (run, size) = (usize::from(rs >> 4), u32::from(rs & 15));
-                if size == 0 {
-                    if run != 15 {
-                        return Ok(());
-                    }
-                    k += 16;
-                    continue;
-                }
-                let _ = self.bits(size);
-                k += run + 1;
-            } else {
+            let entry = table.skip[(self.window >> (64 - LOOKUP_BITS)) as usize];
+            let advance = usize::from(entry >> SKIP_ADVANCE_SHIFT & 127);
+            // The common case, on a branch that is nearly always taken (so the next look-up
+            // does not wait for the test): codes within the look-up that stay in the block.
+            if entry != 0 && k + advance < 64 {
                 self.consume(u32::from(entry & 31));
                 if entry & SKIP_END_OF_BLOCK != 0 {
                     return Ok(());
                 }
-                k += usize::from(entry >> SKIP_ADVANCE_SHIFT & 127);
+                k += advance;
+                continue;
             }
-            if k > 64 {
-                return Err(Unsupported);
+            if self.skip_one(table, &mut k)? {
+                return Ok(());
             }
         }
         Ok(())
+    }
+
+    /// One coefficient of [`BitReader::skip_block`], for a code longer than the look-up or
+    /// near the block's end; returns whether the block ended (end of block).
+    #[cold]
+    #[inline(never)]
+    fn skip_one(&mut self, table: &HuffmanTable, k: &mut usize) -> Result<bool, Unsupported> {
+        let entry = table.skip_one[(self.window >> (64 - LOOKUP_BITS)) as usize];
+        if entry == 0 {
+            // A code longer than the look-up.
+            let rs = self.decode(table)?;
+            let (run, size) = (usize::from(rs >> 4), u32::from(rs & 15));
+            if size == 0 {
+                if run != 15 {
+                    return Ok(true);
+                }
+                *k += 16;
+            } else {
+                let _ = self.bits(size);
+                *k += run + 1;
+            }
+        } else {
+            self.consume(u32::from(entry & 31));
+            if entry & SKIP_END_OF_BLOCK != 0 {
+                return Ok(true);
+            }
+            *k += usize::from(entry >> SKIP_ADVANCE_SHIFT & 127);
+        }
+        if *k > 64 {
+            return Err(Unsupported);
+        }
+        Ok(false)
     }
 
     /// Decodes one Huffman symbol.

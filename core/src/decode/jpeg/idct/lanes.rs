@@ -173,6 +173,40 @@ pub(super) fn idct8<L: Lanes8>(coefs: &[i32; 64], quant: &[i32; 64], out: &mut [
     }
 }
 
+/// `w`×`h` pixels from a block's dequantised coefficients in rows of 8, with eight lanes:
+/// the separable product of the scalar `generic`, one row (pass 1) or column (pass 2) of
+/// eight lanes per multiply-add.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+pub(super) fn generic<L: Lanes8>(coefs: &[i32; 64], w: usize, h: usize, out: &mut [u8], stride: usize) {
+    let (bw, bh) = (&super::BASIS[w - 1], &super::BASIS[h - 1]);
+    let rows: [L; 8] = std::array::from_fn(|v| L::load(coefs[v * 8..v * 8 + 8].try_into().unwrap_or(&[0; 8])));
+    // Pass 1: tmp[y] (lanes are the columns u).
+    let mut tmp = [L::splat(0); 8];
+    for (t, weights) in tmp.iter_mut().zip(bh).take(h) {
+        let mut sum = L::splat(ROUND1);
+        for (&row, &k) in rows.iter().zip(weights).take(h) {
+            sum = sum.add(row.mul(i32::from(k)));
+        }
+        *t = sum.shr::<SHIFT1>();
+    }
+    // Pass 2 over the transpose (lanes are the rows y): px[x].
+    let columns = L::transpose(tmp);
+    let mut px = [L::splat(0); 8];
+    for (p, weights) in px.iter_mut().zip(bw).take(w) {
+        let mut sum = L::splat(ROUND2);
+        for (&column, &k) in columns.iter().zip(weights).take(w) {
+            sum = sum.add(column.mul(i32::from(k)));
+        }
+        *p = sum.shr::<SHIFT2>();
+    }
+    for (y, row) in L::transpose(px).into_iter().enumerate().take(h) {
+        let mut bytes = [0u8; 8];
+        row.store_pixels(&mut bytes);
+        out[y * stride..y * stride + w].copy_from_slice(&bytes[..w]);
+    }
+}
+
 /// The 8×8 transpose of a matrix held as `m[h][r]`: row `r`, columns `4h..4h+4`. Returns
 /// the same layout for the transposed matrix.
 #[cfg(not(target_arch = "wasm32"))]

@@ -216,6 +216,38 @@ pub(crate) mod scalar {
         }
     }
 
+    /// See [`super::generic`]: the reference for its vectorised versions.
+    pub(crate) fn generic(coefs: &[i32; 64], w: usize, h: usize, out: &mut [u8], stride: usize) {
+        debug_assert!((1..=8).contains(&w) && (1..=8).contains(&h));
+        let (bw, bh) = (&BASIS[w - 1], &BASIS[h - 1]);
+        let shift1 = CONST_BITS - PASS1_BITS;
+        // Pass 1 down the columns: tmp[y][u]. Sums stay within i32 (see COEF_LIMIT: the
+        // weights of a row add up to at most 21641 in magnitude).
+        let mut tmp = [[0i32; 8]; 8];
+        for (y, row) in tmp.iter_mut().enumerate().take(h) {
+            for (u, t) in row.iter_mut().enumerate().take(w) {
+                let mut sum = 1 << (shift1 - 1);
+                for v in 0..h {
+                    sum += i32::from(bh[y][v]) * coefs[v * 8 + u];
+                }
+                *t = sum >> shift1;
+            }
+        }
+        // Pass 2 along the rows, with the level shift.
+        let shift2 = CONST_BITS + PASS1_BITS;
+        let round2 = (1 << (shift2 - 1)) + level_shift(shift2);
+        for (y, row) in tmp.iter().enumerate().take(h) {
+            let line = &mut out[y * stride..y * stride + w];
+            for (x, p) in line.iter_mut().enumerate() {
+                let mut sum = round2;
+                for u in 0..w {
+                    sum += i32::from(bw[x][u]) * row[u];
+                }
+                *p = clamp_pixel(sum >> shift2);
+            }
+        }
+    }
+
     /// 4×4 pixels from the 4×4 low-frequency corner and its quantisers, in natural order
     /// (`v * 4 + u`).
     pub(crate) fn idct4(coefs: &[i32; 16], quant: &[i32; 16], out: &mut [u8], stride: usize) {
@@ -238,20 +270,14 @@ pub(crate) mod scalar {
     }
 }
 
-/// The largest transform: 16 samples from a block's 8 coefficients, for a component
-/// decoded at twice the size of the image's smallest scale (libjpeg does the same).
-pub(crate) const MAX_SIZE: usize = 16;
-
 /// `BASIS[n - 1][x][u]`: the `n`-point inverse DCT's weight of coefficient `u` at output
-/// sample `x`, `round(½ C(u) cos((2x + 1)uπ/2n) · 2^13)`, for `x < n` and `u < min(n, 8)`
-/// (zero elsewhere). For `n` above 8 the 8 coefficients are evaluated at `n` points: the
-/// block is interpolated, which is how a component sampled at half the resolution comes out
-/// at full resolution without an upsampling pass. Checked by `basis_matches_its_definition`.
-static BASIS: [[[i16; 8]; MAX_SIZE]; MAX_SIZE] = basis();
+/// sample `x`, `round(½ C(u) cos((2x + 1)uπ/2n) · 2^13)`, for `x, u < n` (zero elsewhere).
+/// Checked by `basis_matches_its_definition`.
+static BASIS: [[[i16; 8]; 8]; 8] = basis();
 
 /// Computes [`BASIS`] at compile time (with a Taylor series for the cosine, exact to far
 /// better than the rounding needs).
-const fn basis() -> [[[i16; 8]; MAX_SIZE]; MAX_SIZE] {
+const fn basis() -> [[[i16; 8]; 8]; 8] {
     const PI: f64 = std::f64::consts::PI;
     /// cos(x) for x in 0..=π (the caller folds other angles into that range).
     const fn cos_0_pi(x: f64) -> f64 {
@@ -264,13 +290,13 @@ const fn basis() -> [[[i16; 8]; MAX_SIZE]; MAX_SIZE] {
         }
         sum
     }
-    let mut table = [[[0i16; 8]; MAX_SIZE]; MAX_SIZE];
+    let mut table = [[[0i16; 8]; 8]; 8];
     let mut n = 1;
-    while n <= MAX_SIZE {
+    while n <= 8 {
         let mut x = 0;
         while x < n {
             let mut u = 0;
-            while u < 8 && u < n {
+            while u < n {
                 // The angle (2x + 1)uπ/2n, folded into 0..=π: cos is even and 2π-periodic.
                 let half_turns = ((2 * x + 1) * u) % (4 * n); // in units of π/2n
                 let folded = if half_turns > 2 * n { 4 * n - half_turns } else { half_turns };
@@ -287,48 +313,23 @@ const fn basis() -> [[[i16; 8]; MAX_SIZE]; MAX_SIZE] {
     table
 }
 
-/// `w`×`h` pixels (each 1..=16) from the low-frequency corner (`min(h, 8)` rows of
-/// `min(w, 8)`) of a block's dequantised coefficients, row-major: the reduced transform for
-/// any scale M/8, and the enlarged one for subsampled components. A plain separable product
-/// with the [`BASIS`] weights; the sizes with a fast transform of their own use it instead
-/// (see [`block`]).
-pub(crate) fn generic(coefs: &[i32], w: usize, h: usize, out: &mut [u8], stride: usize) {
-    debug_assert!((1..=MAX_SIZE).contains(&w) && (1..=MAX_SIZE).contains(&h));
-    let (cw, ch) = (w.min(8), h.min(8));
-    debug_assert!(coefs.len() >= cw * ch);
-    let (bw, bh) = (&BASIS[w - 1], &BASIS[h - 1]);
-    let shift1 = CONST_BITS - PASS1_BITS;
-    let round1 = 1 << (shift1 - 1);
-    // Pass 1 down the columns: tmp[y][u]. Sums stay within i32 (see COEF_LIMIT: the
-    // weights of a row add up to at most 21641 in magnitude).
-    let mut tmp = [[0i32; 8]; MAX_SIZE];
-    for (y, row) in tmp.iter_mut().enumerate().take(h) {
-        for (u, t) in row.iter_mut().enumerate().take(cw) {
-            let mut sum = round1;
-            for v in 0..ch {
-                sum += i32::from(bh[y][v]) * coefs[v * cw + u];
-            }
-            *t = sum >> shift1;
-        }
+/// `w`×`h` pixels (each 1..=8) from the `h`×`w` low-frequency corner of a block's
+/// dequantised coefficients, held in rows of 8 (`v * 8 + u`): the reduced transform for any
+/// scale M/8. A separable product with the [`BASIS`] weights; vectorised on x86-64 with
+/// AVX2 (the same arithmetic: bit-identical, tested), plain elsewhere. The sizes with a fast
+/// transform of their own use it instead (see [`block`]).
+#[inline]
+pub(crate) fn generic(coefs: &[i32; 64], w: usize, h: usize, out: &mut [u8], stride: usize) {
+    #[cfg(target_arch = "x86_64")]
+    if x86::generic(coefs, w, h, out, stride) {
+        return;
     }
-    // Pass 2 along the rows, with the level shift.
-    let shift2 = CONST_BITS + PASS1_BITS;
-    let round2 = (1 << (shift2 - 1)) + level_shift(shift2);
-    for (y, row) in tmp.iter().enumerate().take(h) {
-        let line = &mut out[y * stride..y * stride + w];
-        for (x, p) in line.iter_mut().enumerate() {
-            let mut sum = round2;
-            for u in 0..cw {
-                sum += i32::from(bw[x][u]) * row[u];
-            }
-            *p = clamp_pixel(sum >> shift2);
-        }
-    }
+    scalar::generic(coefs, w, h, out, stride);
 }
 
-/// Dequantises a block (coefficients and quantisers in stored-slot order: rows of
-/// `min(w, 8)`) and writes its `w`×`h` pixels with the fastest transform for that size.
-/// `any_ac` false means only the DC coefficient can be non-zero: the block is flat.
+/// Dequantises a block (coefficients and quantisers in stored-slot order, `v * w + u`) and
+/// writes its `w`×`h` pixels with the fastest transform for that size. `any_ac` false means
+/// only the DC coefficient can be non-zero: the block is flat.
 #[inline]
 pub(crate) fn block(
     coefs: &[i32; 64],
@@ -349,12 +350,13 @@ pub(crate) fn block(
         (2, 2) => idct2(&dequantised::<4>(coefs, quant), out, stride),
         (1, 1) => out[0] = dc_value(dequantise(coefs[0], quant[0])),
         _ => {
-            let n = w.min(8) * h.min(8);
-            let mut d = [0i32; 64];
-            for ((d, &c), &q) in d[..n].iter_mut().zip(&coefs[..n]).zip(&quant[..n]) {
-                *d = dequantise(c, q);
+            let mut rows = [0i32; 64];
+            for v in 0..h {
+                for u in 0..w {
+                    rows[v * 8 + u] = dequantise(coefs[v * w + u], quant[v * w + u]);
+                }
             }
-            generic(&d[..n], w, h, out, stride);
+            generic(&rows, w, h, out, stride);
         }
     }
 }
@@ -559,61 +561,84 @@ mod tests {
     #[test]
     fn basis_matches_its_definition() {
         use std::f64::consts::{FRAC_1_SQRT_2, PI};
-        for n in 1..=MAX_SIZE {
-            for x in 0..MAX_SIZE {
-                for u in 0..8 {
+        for (n, table) in (1..=8).zip(&BASIS) {
+            for (x, row) in table.iter().enumerate() {
+                for (u, &weight) in row.iter().enumerate() {
                     let exact = if x < n && u < n {
                         let c = if u == 0 { FRAC_1_SQRT_2 } else { 1.0 };
                         (0.5 * c * ((2 * x + 1) as f64 * u as f64 * PI / (2 * n) as f64).cos() * 8192.0).round()
                     } else {
                         0.0
                     };
-                    assert_eq!(f64::from(BASIS[n - 1][x][u]), exact, "n {n} x {x} u {u}");
+                    assert_eq!(f64::from(weight), exact, "n {n} x {x} u {u}");
+                }
+            }
+        }
+    }
+
+    /// `w`×`h` corner of a test block in rows of 8, zero elsewhere.
+    fn rows8(b: &[i32; 64], w: usize, h: usize) -> [i32; 64] {
+        std::array::from_fn(|i| if i / 8 < h && i % 8 < w { b[i] } else { 0 })
+    }
+
+    #[test]
+    fn generic_transforms_match_the_float_definition() {
+        for n in 1..=8 {
+            check(n, |c, out| {
+                let rows: [i32; 64] =
+                    std::array::from_fn(|i| if i / 8 < n && i % 8 < n { c[(i / 8) * n + i % 8] } else { 0 });
+                generic(&rows, n, n, out, n)
+            });
+        }
+        // Rectangular blocks: each direction is its own 1-D transform.
+        for (w, h) in [(8, 4), (4, 8), (6, 3), (3, 6), (2, 1), (1, 2), (8, 7), (5, 7)] {
+            for b in blocks().iter().skip(1).step_by(7) {
+                let c: Vec<i32> = (0..w * h).map(|i| b[(i / w) * 8 + i % w]).collect();
+                let mut out = vec![0u8; w * h];
+                generic(&rows8(b, w, h), w, h, &mut out, w);
+                let exact = reference_rect(&c.iter().map(|&v| f64::from(v)).collect::<Vec<_>>(), w, h);
+                for (o, e) in out.iter().zip(&exact) {
+                    let e = (e + 128.0).clamp(0.0, 255.0);
+                    assert!((f64::from(*o) - e).abs() <= 1.0, "{w}x{h}: {o} vs {e}");
+                }
+            }
+        }
+    }
+
+    /// Asserts that a generic transform's output equals [`scalar::generic`]'s for every size,
+    /// and that it writes only its `w`×`h` pixels.
+    pub(super) fn assert_same_as_scalar_generic(run: impl Fn(&[i32; 64], usize, usize, &mut [u8], usize)) {
+        for (i, b) in blocks().iter().enumerate() {
+            for w in 1..=8 {
+                for h in 1..=8 {
+                    let rows = rows8(b, w, h);
+                    let (mut expected, mut got) = ([7u8; 96], [7u8; 96]);
+                    scalar::generic(&rows, w, h, &mut expected, 12);
+                    run(&rows, w, h, &mut got, 12);
+                    assert_eq!(got, expected, "block {i} at {w}x{h}");
                 }
             }
         }
     }
 
     #[test]
-    fn generic_transforms_match_the_float_definition() {
-        for n in 1..=8 {
-            check(n, |c, out| generic(c, n, n, out, n));
-        }
-        // Rectangular blocks (each direction is its own 1-D transform), and blocks
-        // interpolated beyond 8 samples.
-        for (w, h) in [(8, 4), (4, 8), (6, 3), (3, 6), (2, 1), (1, 2), (8, 7), (10, 10), (16, 8), (12, 14), (16, 16)] {
-            let (cw, ch) = (w.min(8), h.min(8));
-            for b in blocks().iter().skip(1).step_by(7) {
-                let c: Vec<i32> = (0..cw * ch).map(|i| b[(i / cw) * 8 + i % cw]).collect();
-                let mut out = vec![0u8; w * h];
-                generic(&c, w, h, &mut out, w);
-                let exact = reference_rect(&c.iter().map(|&v| f64::from(v)).collect::<Vec<_>>(), w, h);
-                // Interpolating 8 coefficients to more samples adds up more rounding of the
-                // 13-bit weights: within 1.5 levels there (libjpeg's 10- to 16-point
-                // transforms have the same precision).
-                let tolerance = if w > 8 || h > 8 { 1.5 } else { 1.0 };
-                for (o, e) in out.iter().zip(&exact) {
-                    let e = (e + 128.0).clamp(0.0, 255.0);
-                    assert!((f64::from(*o) - e).abs() <= tolerance, "{w}x{h}: {o} vs {e}");
-                }
-            }
-        }
+    fn dispatched_generic_matches_the_scalar_one() {
+        assert_same_as_scalar_generic(generic);
     }
 
-    /// The float definition for a `w`×`h` block from its `min(h, 8)` × `min(w, 8)` corner.
+    /// The float definition for a `w`×`h` block.
     fn reference_rect(coefs: &[f64], w: usize, h: usize) -> Vec<f64> {
         use std::f64::consts::{FRAC_1_SQRT_2, PI};
         let c = |u: usize| if u == 0 { FRAC_1_SQRT_2 } else { 1.0 };
-        let (cw, ch) = (w.min(8), h.min(8));
         let mut out = vec![0.0; w * h];
         for y in 0..h {
             for x in 0..w {
                 let mut sum = 0.0;
-                for v in 0..ch {
-                    for u in 0..cw {
+                for v in 0..h {
+                    for u in 0..w {
                         let cx = ((2 * x + 1) as f64 * u as f64 * PI / (2 * w) as f64).cos();
                         let cy = ((2 * y + 1) as f64 * v as f64 * PI / (2 * h) as f64).cos();
-                        sum += c(u) * c(v) * coefs[v * cw + u] * cx * cy;
+                        sum += c(u) * c(v) * coefs[v * w + u] * cx * cy;
                     }
                 }
                 out[y * w + x] = sum / 4.0;

@@ -40,6 +40,23 @@ pub(super) fn idct4(coefs: &[i32; 16], quant: &[i32; 16], out: &mut [u8], stride
     }
 }
 
+/// Runs the generic transform with AVX2; `false` when the CPU does not have it.
+#[inline]
+pub(super) fn generic(coefs: &[i32; 64], w: usize, h: usize, out: &mut [u8], stride: usize) -> bool {
+    if is_x86_feature_detected!("avx2") {
+        // SAFETY: AVX2 is available (checked just above).
+        unsafe { generic_avx2(coefs, w, h, out, stride) };
+        true
+    } else {
+        false
+    }
+}
+
+#[target_feature(enable = "avx2")]
+pub(super) fn generic_avx2(coefs: &[i32; 64], w: usize, h: usize, out: &mut [u8], stride: usize) {
+    lanes::generic::<Avx>(coefs, w, h, out, stride);
+}
+
 #[target_feature(enable = "avx2")]
 pub(super) fn idct8_avx2(coefs: &[i32; 64], quant: &[i32; 64], out: &mut [u8], stride: usize) {
     lanes::idct8::<Avx>(coefs, quant, out, stride);
@@ -232,6 +249,18 @@ mod tests {
         }
         // SAFETY: AVX2 is available (checked above).
         assert_same_as_scalar8(|c, q, out| unsafe { idct8_avx2(c, q, out, 8) });
+    }
+
+    #[test]
+    fn avx2_generic_matches_the_scalar_transform() {
+        if !is_x86_feature_detected!("avx2") {
+            eprintln!("skipped: this CPU has no AVX2");
+            return;
+        }
+        // SAFETY: AVX2 is available (checked above).
+        super::super::tests::assert_same_as_scalar_generic(|c, w, h, out, stride| unsafe {
+            generic_avx2(c, w, h, out, stride)
+        });
     }
 
     #[test]
