@@ -252,13 +252,17 @@ pub fn thumbing_job_with(job: &Job, bytes: &[u8], shrink_on_load: bool) -> thumb
         Format::Png => OutputFormat::Png,
         Format::Raw => return thumbing_decode(job, bytes),
     };
-    let mut out = Options::new()
+    let mut options = Options::new()
         .boxes([(job.width, job.height)])
         .fit(Fit::Cover)
         .format(format)
         .quality(job.quality)
-        .shrink_on_load(shrink_on_load)
-        .process(bytes)?;
+        .shrink_on_load(shrink_on_load);
+    // For tuning the default: `THUMBING_SHRINK_MARGIN=1.25 scripts/bench-peers.sh ...`.
+    if let Some(margin) = std::env::var("THUMBING_SHRINK_MARGIN").ok().and_then(|m| m.parse().ok()) {
+        options = options.shrink_on_load_margin(margin);
+    }
+    let mut out = options.process(bytes)?;
     Ok(out.pop().map(|a| a.data).unwrap_or_default())
 }
 

@@ -12,13 +12,10 @@ mod output;
 mod scan;
 mod upsample;
 
-use zune_core::bytestream::ZCursor;
-use zune_core::colorspace::ColorSpace;
-use zune_core::options::DecoderOptions;
-use zune_jpeg::JpegDecoder;
-
 use super::{ColorModel, Decoded, FailOn, ImageFormat, ImageInfo, Request};
-use crate::bitmap::{Bitmap, PixelLayout};
+use crate::bitmap::Bitmap;
+#[cfg(any(feature = "jpeg-fallback", feature = "jpeg-extended"))]
+use crate::bitmap::PixelLayout;
 use crate::error::{Error, Result};
 use crate::limits::Limits;
 use crate::orient::Orientation;
@@ -137,7 +134,14 @@ pub(super) fn decode_own(bytes: &[u8], header: &Header<'_>, request: &Request) -
     Some((out.bitmap, (out.region.x0 as u32, out.region.y0 as u32)))
 }
 
+/// The general decoder, for files thumbing's decoder declines.
+#[cfg(feature = "jpeg-fallback")]
 fn decode_zune(bytes: &[u8], header: &Header<'_>, fail_on: FailOn) -> Result<Bitmap> {
+    use zune_core::bytestream::ZCursor;
+    use zune_core::colorspace::ColorSpace;
+    use zune_core::options::DecoderOptions;
+    use zune_jpeg::JpegDecoder;
+
     let options = DecoderOptions::default()
         .set_strict_mode(fail_on == FailOn::Truncated)
         .set_max_width(header.width as usize)
@@ -162,6 +166,16 @@ fn decode_zune(bytes: &[u8], header: &Header<'_>, fail_on: FailOn) -> Result<Bit
     Bitmap::new(w, h, layout, data).ok_or_else(|| corrupt("decoder returned a buffer of the wrong size"))
 }
 
+/// Without the general decoder, what thumbing's decoder declines is reported as damaged.
+#[cfg(not(feature = "jpeg-fallback"))]
+fn decode_zune(_bytes: &[u8], _header: &Header<'_>, _fail_on: FailOn) -> Result<Bitmap> {
+    Err(corrupt(
+        "the data is damaged or truncated (this build of thumbing leaves out the `jpeg-fallback` decoder, which \
+         recovers what it can of such files)",
+    ))
+}
+
+#[cfg(any(feature = "jpeg-fallback", feature = "jpeg-extended"))]
 /// Turns stored 4-component samples into ink amounts (255 = full ink).
 ///
 /// Adobe applications write CMYK inverted (255 = no ink), and virtually every CMYK JPEG in
@@ -184,6 +198,7 @@ fn cmyk_to_ink(data: &mut [u8], ycck: bool) {
     }
 }
 
+#[cfg(any(feature = "jpeg-fallback", feature = "jpeg-extended"))]
 fn ycbcr_to_rgb(y: u8, cb: u8, cr: u8) -> [u8; 3] {
     let y = f32::from(y);
     let cb = f32::from(cb) - 128.0;
