@@ -135,7 +135,7 @@ struct Component {
     by0: usize,
     region_w: usize,
     region_h: usize,
-    /// Quantisation table in stored-slot order, latched at the component's first scan.
+    /// Quantisation table in natural order, latched at the component's first scan.
     quant: Option<[i32; 64]>,
     /// `keep.per_block` coefficients per region block (coefficient mode only).
     coefs: Vec<i16>,
@@ -319,13 +319,7 @@ impl Frame {
             let component = &mut self.components[c];
             if component.quant.is_none() {
                 let table = tables.quant[component.spec.quant].as_ref().ok_or(Unsupported)?;
-                let mut quant = [0i32; 64];
-                for (k, &slot) in component.keep.slot.iter().enumerate() {
-                    if usize::from(slot) < 64 {
-                        quant[usize::from(slot)] = i32::from(table[usize::from(markers::ZIGZAG[k])]);
-                    }
-                }
-                component.quant = Some(quant);
+                component.quant = Some(table.map(i32::from));
             }
             if !self.direct && component.coefs.is_empty() {
                 component.coefs = vec![0; component.region_w * component.region_h * component.keep.per_block];
@@ -378,7 +372,7 @@ impl Frame {
         let interval = usize::from(tables.restart_interval);
         let (mut count, mut expected) = (0usize, 0u8);
         let mut predictors = [0i32; 4];
-        let mut block = [0i32; 64];
+        let mut block: scan::Block = [0; 65];
         let (col0, col1) = self.mcu_cols;
         for my in 0..self.mcu_rows.1 {
             let wanted = my >= self.mcu_rows.0;
@@ -401,8 +395,8 @@ impl Frame {
                     let (band, stride) = self.assembler.band_mut(k.c, my);
                     for by in 0..k.v {
                         for bx in 0..k.h {
-                            clear(&mut block, k.keep.per_block);
-                            let any_ac = scan::decode_sequential_block(
+                            clear(&mut block, &k.keep);
+                            let end = scan::decode_sequential_block(
                                 reader,
                                 k.dc,
                                 k.ac,
@@ -412,7 +406,8 @@ impl Frame {
                             )?;
                             let x = ((mx - col0) * k.h + bx) * k.size;
                             let at = by * k.size * stride + x;
-                            idct::block(&block, &k.quant, any_ac, k.size, k.size, &mut band[at..], stride);
+                            let coefs = first64(&block);
+                            idct::block(coefs, &k.quant, end > 1, k.size, k.size, &mut band[at..], stride);
                         }
                     }
                 }
@@ -456,19 +451,19 @@ impl Frame {
                 ));
             }
             let components = &mut self.components;
-            let mut block = [0i32; 64];
+            let mut block: scan::Block = [0; 65];
             return scan::walk_scan(reader, &units, restart, stop, |reader, state, i, bx, by| {
                 let (c, dc, ac) = huffman[i];
                 let component = &mut components[c];
                 let keep = &component.keep;
                 let per_block = keep.per_block;
-                block[..per_block].fill(0);
                 let Some(at) = component.coefs_at(bx, by) else {
                     return scan::skip_sequential_block(reader, dc, ac, &mut state.predictors[i]);
                 };
+                clear(&mut block, keep);
                 scan::decode_sequential_block(reader, dc, ac, &mut state.predictors[i], keep, &mut block)?;
-                for (dst, &src) in component.coefs[at..at + per_block].iter_mut().zip(&block) {
-                    *dst = src.clamp(-32768, 32767) as i16;
+                for (dst, &natural) in component.coefs[at..at + per_block].iter_mut().zip(&keep.to_natural) {
+                    *dst = block[usize::from(natural)].clamp(-32768, 32767) as i16;
                 }
                 Ok(())
             });
@@ -541,7 +536,7 @@ impl Frame {
     /// region's pixels.
     fn finish(mut self) -> Result<Output, Unsupported> {
         if !self.direct {
-            let mut block = [0i32; 64];
+            let mut block: scan::Block = [0; 65];
             for my in self.mcu_rows.0..self.mcu_rows.1 {
                 for c in 0..self.components.len() {
                     let component = &self.components[c];
@@ -555,13 +550,14 @@ impl Frame {
                         for x in 0..component.region_w {
                             let at = ((rows + by) * component.region_w + x) * keep.per_block;
                             let coefs = &component.coefs[at..at + keep.per_block];
-                            for (dst, &src) in block.iter_mut().zip(coefs) {
-                                *dst = i32::from(src);
+                            clear(&mut block, keep);
+                            for (&src, &natural) in coefs.iter().zip(&keep.to_natural) {
+                                block[usize::from(natural)] = i32::from(src);
                             }
                             let any_ac = coefs[1..].iter().any(|&c| c != 0);
                             let size = component.size;
                             let out = by * size * stride + x * size;
-                            idct::block(&block, &quant, any_ac, size, size, &mut band[out..], stride);
+                            idct::block(first64(&block), &quant, any_ac, size, size, &mut band[out..], stride);
                         }
                     }
                 }
@@ -576,14 +572,21 @@ impl Frame {
     }
 }
 
-/// Zeroes the first `per_block` coefficients, with fixed-size stores for the common sizes.
+/// The 64 coefficients of a block (without its sink).
 #[inline(always)]
-fn clear(block: &mut [i32; 64], per_block: usize) {
-    match per_block {
+fn first64(block: &scan::Block) -> &[i32; 64] {
+    block[..64].try_into().unwrap_or_else(|_| unreachable!())
+}
+
+/// Zeroes the rows of a block the kept corner spans, with fixed-size stores for the common
+/// sizes.
+#[inline(always)]
+fn clear(block: &mut scan::Block, keep: &Keep) {
+    match keep.span {
         1 => block[0] = 0,
-        4 => block[..4].fill(0),
-        16 => block[..16].fill(0),
-        64 => block.fill(0),
+        10 => block[..10].fill(0),
+        28 => block[..28].fill(0),
+        64 => block[..64].fill(0),
         n => block[..n].fill(0),
     }
 }

@@ -18,6 +18,10 @@ const SKIP_END_OF_BLOCK: u16 = 1 << 15;
 /// The run [`BitReader::coefficient`] reports for a ZRL symbol (sixteen zeros, no value).
 pub(crate) const ZERO_RUN: i32 = 16;
 
+/// The advance of an end of block in a coefficient entry: far enough past any position
+/// (at most 63) that the decoding loop ends, and recognisable after it (at least 128).
+pub(crate) const END_OF_BLOCK_ADVANCE: usize = 128;
+
 /// Why the fast decoder gave up on a file. The caller falls back to the general decoder,
 /// which produces the user-facing error (or decodes what the fast path does not cover).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,10 +34,12 @@ pub(crate) struct HuffmanTable {
     /// is longer than the look-up.
     lookup: Box<[u16; 1 << LOOKUP_BITS]>,
     /// Indexed the same way: when the code *and* the magnitude bits that follow it fit in the
-    /// look-up, `value << 16 | run << 8 | total length`; else 0. One look-up then decodes a
-    /// whole coefficient (or DC difference). An AC end of block has value 0 and run 0, a run
-    /// of sixteen zeros value 0 and run [`ZERO_RUN`].
-    coefficients: Box<[i32; 1 << LOOKUP_BITS]>,
+    /// look-up, `value << 16 | advance << 8 | total length`; else 0. One look-up then decodes
+    /// a whole coefficient (or DC difference). `advance` is how far the zigzag position moves
+    /// past it: the run plus one; sixteen (value 0) for a run of sixteen zeros; and
+    /// [`END_OF_BLOCK_ADVANCE`] (value 0) for an end of block, so that a decoding loop needs
+    /// no test of the value.
+    pub coefficients: Box<[i32; 1 << LOOKUP_BITS]>,
     /// Indexed the same way, for AC coefficients whose value is not needed: the
     /// coefficients whose codes start in the look-up window, as many as are complete in it
     /// (code plus magnitude bits; the first may extend past the window), stopping after an
@@ -116,7 +122,7 @@ impl HuffmanTable {
                 // End of block (run 0) and the run of sixteen zeros (run 16); other
                 // end-of-band runs need more bits and take the general path.
                 match symbol {
-                    0x00 => table.coefficients[bits] = length as i32,
+                    0x00 => table.coefficients[bits] = (END_OF_BLOCK_ADVANCE as i32) << 8 | length as i32,
                     0xF0 => table.coefficients[bits] = ZERO_RUN << 8 | length as i32,
                     _ => {}
                 }
@@ -124,7 +130,7 @@ impl HuffmanTable {
             }
             let raw = (bits as u32 >> (LOOKUP_BITS - length - size)) & ((1 << size) - 1);
             let value = extend(raw, size);
-            table.coefficients[bits] = value << 16 | run << 8 | (length + size) as i32;
+            table.coefficients[bits] = value << 16 | (run + 1) << 8 | (length + size) as i32;
         }
         // Chain complete coefficients within the window after the first.
         for bits in 0..1usize << LOOKUP_BITS {
@@ -259,7 +265,7 @@ impl<'a> BitReader<'a> {
     }
 
     #[inline]
-    fn consume(&mut self, n: u32) {
+    pub fn consume(&mut self, n: u32) {
         self.window <<= n;
         self.bits -= n;
     }
@@ -292,15 +298,28 @@ impl<'a> BitReader<'a> {
     /// zeros (run [`ZERO_RUN`]); `None` (nothing consumed) when the general path is needed.
     #[inline]
     pub fn coefficient(&mut self, table: &HuffmanTable) -> Option<(usize, i32)> {
-        if self.bits < 16 {
-            self.refill();
-        }
-        let entry = table.coefficients[(self.window >> (64 - LOOKUP_BITS)) as usize];
+        let entry = self.coefficient_entry(table);
         if entry == 0 {
             return None;
         }
         self.consume((entry & 0xFF) as u32);
-        Some((((entry >> 8) & 0xFF) as usize, entry >> 16))
+        let (advance, value) = (((entry >> 8) & 0xFF) as usize, entry >> 16);
+        let run = match advance {
+            END_OF_BLOCK_ADVANCE => 0,
+            16 if value == 0 => ZERO_RUN as usize,
+            _ => advance - 1,
+        };
+        Some((run, value))
+    }
+
+    /// The [`HuffmanTable::coefficients`] entry for the next bits, without consuming them
+    /// (0: the general path is needed).
+    #[inline(always)]
+    pub fn coefficient_entry(&mut self, table: &HuffmanTable) -> i32 {
+        if self.bits < 16 {
+            self.refill();
+        }
+        table.coefficients[(self.window >> (64 - LOOKUP_BITS)) as usize]
     }
 
     /// Skips the rest of a sequential block's AC coefficients, from zigzag position `k`,

@@ -76,9 +76,14 @@ pub(crate) struct Layout {
     pub fancy: bool,
 }
 
+/// Bytes after each ring row, so that inverse DCTs can store whole rows of 8 bytes.
+const ROW_PADDING: usize = 8;
+
 /// One component's ring of sample rows.
 struct Ring {
     layout: Layout,
+    /// Distance between rows: the samples and [`ROW_PADDING`].
+    pitch: usize,
     data: Vec<u8>,
     /// Upsampled row scratch, `stride * rh` long.
     scratch: Vec<u8>,
@@ -89,7 +94,7 @@ impl Ring {
     fn row(&self, y: usize) -> &[u8] {
         let l = &self.layout;
         let band = y / l.band_rows;
-        let at = ((band % 3) * l.band_rows + y % l.band_rows) * l.stride;
+        let at = ((band % 3) * l.band_rows + y % l.band_rows) * self.pitch;
         &self.data[at..at + l.stride]
     }
 
@@ -121,7 +126,8 @@ impl Assembler {
             .iter()
             .map(|&layout| Ring {
                 layout,
-                data: vec![0; 3 * layout.band_rows * layout.stride],
+                pitch: layout.stride + ROW_PADDING,
+                data: vec![0; 3 * layout.band_rows * (layout.stride + ROW_PADDING)],
                 scratch: vec![0; layout.stride * layout.rh],
             })
             .collect();
@@ -138,13 +144,12 @@ impl Assembler {
     }
 
     /// Where MCU row `band` of component `c` is to be written: the ring's rows for it, and
-    /// their stride.
+    /// the distance between them (each row has 8 bytes of room past its samples).
     pub fn band_mut(&mut self, c: usize, band: usize) -> (&mut [u8], usize) {
         let ring = &mut self.rings[c];
-        let l = &ring.layout;
-        let size = l.band_rows * l.stride;
+        let size = ring.layout.band_rows * ring.pitch;
         let at = (band % 3) * size;
-        (&mut ring.data[at..at + size], l.stride)
+        (&mut ring.data[at..at + size], ring.pitch)
     }
 
     /// Takes note that MCU row `band` is complete in every ring, and emits the rows of the

@@ -7,11 +7,20 @@
 //! scans need to know whether those were non-zero, which [`Component::history`] records when
 //! the scan script requires it.
 
-use super::huffman::{BitReader, HuffmanTable, Unsupported};
+use super::huffman::{BitReader, END_OF_BLOCK_ADVANCE, HuffmanTable, Unsupported};
 use super::markers::ZIGZAG;
 
-/// Marks a zigzag position whose coefficient is not stored.
-const NOT_STORED: u8 = u8::MAX;
+/// Marks a zigzag position whose coefficient is not stored: the index of a [`Block`]'s sink.
+const NOT_STORED: u8 = 64;
+
+/// The coefficients of one block as sequential decoding fills them: 64 in natural order
+/// (`v * 8 + u`), then a sink that takes the coefficients the scale does not keep (so that
+/// storing needs no test).
+pub(crate) type Block = [i32; 65];
+
+/// Entries of [`Keep::slot`]: every position a decoding loop can reach, up to an end of
+/// block found at position 63.
+const SLOTS: usize = 64 + END_OF_BLOCK_ADVANCE;
 
 /// Which coefficients of a component's blocks are kept: the `h`×`w` low-frequency corner
 /// that a `w`×`h` inverse DCT uses (8×8 at full size and for the enlarged transforms of
@@ -20,9 +29,17 @@ const NOT_STORED: u8 = u8::MAX;
 pub(crate) struct Keep {
     /// Stored coefficients per block, `w * h`.
     pub per_block: usize,
-    /// For each zigzag position, its slot in the stored corner (`v * w + u`) or
-    /// [`NOT_STORED`].
+    /// For each zigzag position, its slot in the stored corner (`v * w + u`), or
+    /// [`NOT_STORED`]: the compact layout of coefficients kept between scans.
     pub slot: [u8; 64],
+    /// For each zigzag position, its natural index (`v * 8 + u`) when it is kept, else
+    /// [`NOT_STORED`] (also for the positions past 63 that a decoding loop's last step can
+    /// reach): the layout of a [`Block`].
+    pub natural: [u8; SLOTS],
+    /// For each stored slot, its natural index.
+    pub to_natural: [u8; 64],
+    /// The rows of a [`Block`] the kept corner spans: `8 * (h - 1) + w` entries to clear.
+    pub span: usize,
     /// Bit `k` set when zigzag position `k` is stored.
     pub stored: u64,
     /// The last stored zigzag position: later coefficients are skipped, not decoded.
@@ -34,16 +51,20 @@ impl Keep {
     pub fn new(w: usize, h: usize) -> Keep {
         debug_assert!((1..=8).contains(&w) && (1..=8).contains(&h));
         let mut slot = [NOT_STORED; 64];
+        let mut natural_slot = [NOT_STORED; SLOTS];
+        let mut to_natural = [0u8; 64];
         let mut stored = 0u64;
         for (k, &natural) in ZIGZAG.iter().enumerate() {
             let (row, col) = (usize::from(natural) / 8, usize::from(natural) % 8);
             if row < h && col < w {
                 slot[k] = (row * w + col) as u8;
+                natural_slot[k] = natural;
+                to_natural[row * w + col] = natural;
                 stored |= 1 << k;
             }
         }
         let last = 63 - stored.leading_zeros() as usize;
-        Keep { per_block: w * h, slot, stored, last }
+        Keep { per_block: w * h, slot, natural: natural_slot, to_natural, span: 8 * (h - 1) + w, stored, last }
     }
 }
 
@@ -140,47 +161,36 @@ fn decode_dc(reader: &mut BitReader<'_>, table: &HuffmanTable, predictor: &mut i
     Ok(*predictor)
 }
 
-/// One sequential block: fills `block` (indexed by stored slot; must be zero on entry) and
-/// returns whether any stored AC coefficient is non-zero.
-#[inline]
+/// One sequential block: fills `block` (natural order; the kept corner must be zero on entry)
+/// and returns how far its coefficients reach: the zigzag position of its end of block (1 when
+/// only the DC is there), or 64 when it has coefficients past the kept corner.
+#[inline(always)]
 pub(crate) fn decode_sequential_block(
     reader: &mut BitReader<'_>,
     dc: &HuffmanTable,
     ac: &HuffmanTable,
     predictor: &mut i32,
     keep: &Keep,
-    block: &mut [i32; 64],
-) -> Result<bool, Unsupported> {
+    block: &mut Block,
+) -> Result<usize, Unsupported> {
     block[0] = decode_dc(reader, dc, predictor)?;
-    let mut any_ac = false;
     let mut k = 1;
     // Up to the last stored position; the rest is skipped below.
     while k <= keep.last {
-        if let Some((run, value)) = reader.coefficient(ac) {
-            if value == 0 {
-                if run == 0 {
-                    return Ok(any_ac); // end of block
-                }
-                k += 16;
-                continue;
-            }
-            k += run;
-            if k > 63 {
-                return Err(Unsupported);
-            }
-            let slot = keep.slot[k];
-            if slot != NOT_STORED {
-                block[usize::from(slot)] = value;
-                any_ac = true;
-            }
-            k += 1;
+        let entry = reader.coefficient_entry(ac);
+        if entry != 0 {
+            // One look-up: move past the coefficient (an end of block moves past 127) and
+            // store it, into the sink when it is not kept or is the zero of a run.
+            reader.consume((entry & 0xFF) as u32);
+            k += ((entry >> 8) & 0xFF) as usize;
+            block[usize::from(keep.natural[k - 1])] = entry >> 16;
             continue;
         }
         let rs = reader.decode(ac)?;
         let (run, size) = (usize::from(rs >> 4), u32::from(rs & 15));
         if size == 0 {
             if run != 15 {
-                return Ok(any_ac); // end of block
+                return Ok(k); // end of block
             }
             k += 16;
             continue;
@@ -189,19 +199,19 @@ pub(crate) fn decode_sequential_block(
         if k > 63 {
             return Err(Unsupported);
         }
-        let slot = keep.slot[k];
-        if slot == NOT_STORED {
-            let _ = reader.bits(size);
-        } else {
-            block[usize::from(slot)] = reader.receive_extend(size);
-            any_ac = true;
-        }
+        block[usize::from(keep.natural[k])] = reader.receive_extend(size);
         k += 1;
+    }
+    if k >= END_OF_BLOCK_ADVANCE {
+        return Ok(k - END_OF_BLOCK_ADVANCE);
+    }
+    if k > 64 {
+        return Err(Unsupported); // a run past the block's end
     }
     if k < 64 {
         reader.skip_block(ac, k)?;
     }
-    Ok(any_ac)
+    Ok(64)
 }
 
 /// One sequential block whose coefficients are not needed: the DC difference (the
@@ -415,6 +425,14 @@ mod tests {
         let wide = Keep::new(8, 4);
         assert_eq!((wide.per_block, wide.slot[2], wide.stored.count_ones()), (32, 8, 32));
         assert_eq!(Keep::new(3, 3).last, 12, "(2, 2) is zigzag 12");
+        // The natural layout: zigzag 2 is row 1, column 0 whatever the corner.
+        assert_eq!((quarter.natural[2], quarter.natural[3], quarter.natural[100]), (8, NOT_STORED, NOT_STORED));
+        assert_eq!(&quarter.to_natural[..4], &[0, 1, 8, 9]);
+        assert_eq!(Keep::new(3, 3).span, 19);
+        // The natural layout: zigzag 2 is row 1, column 0 whatever the corner.
+        assert_eq!((quarter.natural[2], quarter.natural[3], quarter.natural[100]), (8, NOT_STORED, NOT_STORED));
+        assert_eq!(&quarter.to_natural[..4], &[0, 1, 8, 9]);
+        assert_eq!(Keep::new(3, 3).span, 19);
     }
 
     #[test]

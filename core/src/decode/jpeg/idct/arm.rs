@@ -13,7 +13,7 @@ pub(super) fn idct8(coefs: &[i32; 64], quant: &[i32; 64], out: &mut [u8], stride
     lanes::idct8_halves::<Neon>(coefs, quant, out, stride);
 }
 
-pub(super) fn idct4(coefs: &[i32; 16], quant: &[i32; 16], out: &mut [u8], stride: usize) {
+pub(super) fn idct4(coefs: &[i32; 64], quant: &[i32; 64], out: &mut [u8], stride: usize) {
     lanes::idct4::<Neon>(coefs, quant, out, stride);
 }
 

@@ -126,7 +126,7 @@ fn pass4<L: Lanes, const SHIFT: i32>(f: [L; 4], round: L) -> [L; 4] {
 
 /// 4×4 pixels from the 4×4 corner, in natural order.
 #[inline(always)]
-pub(super) fn idct4<L: Lanes4>(coefs: &[i32; 16], quant: &[i32; 16], out: &mut [u8], stride: usize) {
+pub(super) fn idct4<L: Lanes4>(coefs: &[i32; 64], quant: &[i32; 64], out: &mut [u8], stride: usize) {
     let rows: [L; 4] = std::array::from_fn(|v| dequantise(L::load(row(coefs, v)), L::load(row(quant, v))));
     let columns = L::transpose(pass4::<L, SHIFT1>(rows, L::splat(ROUND1)));
     let pixels = L::transpose(pass4::<L, SHIFT2>(columns, L::splat(ROUND2)));
@@ -173,14 +173,23 @@ pub(super) fn idct8<L: Lanes8>(coefs: &[i32; 64], quant: &[i32; 64], out: &mut [
     }
 }
 
-/// `w`×`h` pixels from a block's dequantised coefficients in rows of 8, with eight lanes:
+/// `w`×`h` pixels from a block's coefficients and quantisers in natural order, with eight
+/// lanes, writing whole rows of 8 bytes:
 /// the separable product of the scalar `generic`, one row (pass 1) or column (pass 2) of
 /// eight lanes per multiply-add.
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
-pub(super) fn generic<L: Lanes8>(coefs: &[i32; 64], w: usize, h: usize, out: &mut [u8], stride: usize) {
+pub(super) fn generic<L: Lanes8>(
+    coefs: &[i32; 64],
+    quant: &[i32; 64],
+    w: usize,
+    h: usize,
+    out: &mut [u8],
+    stride: usize,
+) {
     let (bw, bh) = (&super::BASIS[w - 1], &super::BASIS[h - 1]);
-    let rows: [L; 8] = std::array::from_fn(|v| L::load(coefs[v * 8..v * 8 + 8].try_into().unwrap_or(&[0; 8])));
+    let load = |values: &[i32; 64], v: usize| L::load(values[v * 8..v * 8 + 8].try_into().unwrap_or(&[0; 8]));
+    let rows: [L; 8] = std::array::from_fn(|v| dequantise(load(coefs, v), load(quant, v)));
     // Pass 1: tmp[y] (lanes are the columns u).
     let mut tmp = [L::splat(0); 8];
     for (t, weights) in tmp.iter_mut().zip(bh).take(h) {
@@ -201,9 +210,8 @@ pub(super) fn generic<L: Lanes8>(coefs: &[i32; 64], w: usize, h: usize, out: &mu
         *p = sum.shr::<SHIFT2>();
     }
     for (y, row) in L::transpose(px).into_iter().enumerate().take(h) {
-        let mut bytes = [0u8; 8];
-        row.store_pixels(&mut bytes);
-        out[y * stride..y * stride + w].copy_from_slice(&bytes[..w]);
+        // Whole rows of 8 bytes (the caller leaves room): no per-row copy of `w` bytes.
+        row.store_pixels((&mut out[y * stride..y * stride + 8]).try_into().unwrap_or_else(|_| unreachable!()));
     }
 }
 
@@ -223,9 +231,10 @@ fn transpose_halves<L: Lanes4>(m: &[[L; 8]; 2]) -> [[L; 8]; 2] {
     result
 }
 
+/// The first four entries of row `v` of a natural-order block.
 #[inline(always)]
-fn row(coefs: &[i32; 16], v: usize) -> &[i32; 4] {
-    coefs[v * 4..v * 4 + 4].try_into().unwrap_or(&[0; 4])
+fn row(coefs: &[i32; 64], v: usize) -> &[i32; 4] {
+    coefs[v * 8..v * 8 + 4].try_into().unwrap_or(&[0; 4])
 }
 
 #[cfg(not(target_arch = "wasm32"))]

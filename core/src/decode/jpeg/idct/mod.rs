@@ -170,10 +170,10 @@ pub(crate) fn idct8(coefs: &[i32; 64], quant: &[i32; 64], out: &mut [u8], stride
     scalar::idct8(coefs, quant, out, stride)
 }
 
-/// 4×4 pixels from the 4×4 low-frequency corner and its quantisers, in natural order
-/// (`v * 4 + u`), with the best back end the CPU has.
+/// 4×4 pixels from the 4×4 low-frequency corner of 64 coefficients and their quantisers in
+/// natural order, with the best back end the CPU has.
 #[inline]
-pub(crate) fn idct4(coefs: &[i32; 16], quant: &[i32; 16], out: &mut [u8], stride: usize) {
+pub(crate) fn idct4(coefs: &[i32; 64], quant: &[i32; 64], out: &mut [u8], stride: usize) {
     #[cfg(target_arch = "x86_64")]
     if x86::idct4(coefs, quant, out, stride) {
         return;
@@ -216,10 +216,12 @@ pub(crate) mod scalar {
         }
     }
 
-    /// See [`super::generic`]: the reference for its vectorised versions.
-    pub(crate) fn generic(coefs: &[i32; 64], w: usize, h: usize, out: &mut [u8], stride: usize) {
+    /// See [`super::generic`]: the reference for its vectorised versions (which may also
+    /// write the rest of each row's 8 bytes).
+    pub(crate) fn generic(coefs: &[i32; 64], quant: &[i32; 64], w: usize, h: usize, out: &mut [u8], stride: usize) {
         debug_assert!((1..=8).contains(&w) && (1..=8).contains(&h));
         let (bw, bh) = (&BASIS[w - 1], &BASIS[h - 1]);
+        let coefs: [i32; 64] = std::array::from_fn(|i| dequantise(coefs[i], quant[i]));
         let shift1 = CONST_BITS - PASS1_BITS;
         // Pass 1 down the columns: tmp[y][u]. Sums stay within i32 (see COEF_LIMIT: the
         // weights of a row add up to at most 21641 in magnitude).
@@ -248,12 +250,14 @@ pub(crate) mod scalar {
         }
     }
 
-    /// 4×4 pixels from the 4×4 low-frequency corner and its quantisers, in natural order
-    /// (`v * 4 + u`).
-    pub(crate) fn idct4(coefs: &[i32; 16], quant: &[i32; 16], out: &mut [u8], stride: usize) {
+    /// 4×4 pixels from the 4×4 low-frequency corner of 64 coefficients and their quantisers
+    /// in natural order.
+    pub(crate) fn idct4(coefs: &[i32; 64], quant: &[i32; 64], out: &mut [u8], stride: usize) {
         let mut rows = [[0i32; 4]; 4];
-        for (i, (&c, &q)) in coefs.iter().zip(quant).enumerate() {
-            rows[i / 4][i % 4] = dequantise(c, q);
+        for (v, row) in rows.iter_mut().enumerate() {
+            for (u, r) in row.iter_mut().enumerate() {
+                *r = dequantise(coefs[v * 8 + u], quant[v * 8 + u]);
+            }
         }
         let mut tmp = [[0i32; 4]; 4];
         pass4(&rows, &mut tmp, CONST_BITS - PASS1_BITS, 0);
@@ -313,23 +317,26 @@ const fn basis() -> [[[i16; 8]; 8]; 8] {
     table
 }
 
-/// `w`×`h` pixels (each 1..=8) from the `h`×`w` low-frequency corner of a block's
-/// dequantised coefficients, held in rows of 8 (`v * 8 + u`): the reduced transform for any
-/// scale M/8. A separable product with the [`BASIS`] weights; vectorised on x86-64 with
-/// AVX2 (the same arithmetic: bit-identical, tested), plain elsewhere. The sizes with a fast
+/// `w`×`h` pixels (each 1..=8) from the `h`×`w` low-frequency corner of 64 coefficients and
+/// their quantisers in natural order: the reduced transform for any scale M/8. A separable
+/// product with the [`BASIS`] weights; vectorised on x86-64 with AVX2 (the same arithmetic:
+/// bit-identical, tested), plain elsewhere. The vectorised version writes whole rows of 8
+/// bytes, so `out` must hold 8 bytes from the start of each of the `h` rows (the pixels
+/// past `w` are then overwritten by the block to the right). The sizes with a fast
 /// transform of their own use it instead (see [`block`]).
 #[inline]
-pub(crate) fn generic(coefs: &[i32; 64], w: usize, h: usize, out: &mut [u8], stride: usize) {
+pub(crate) fn generic(coefs: &[i32; 64], quant: &[i32; 64], w: usize, h: usize, out: &mut [u8], stride: usize) {
     #[cfg(target_arch = "x86_64")]
-    if x86::generic(coefs, w, h, out, stride) {
+    if x86::generic(coefs, quant, w, h, out, stride) {
         return;
     }
-    scalar::generic(coefs, w, h, out, stride);
+    scalar::generic(coefs, quant, w, h, out, stride);
 }
 
-/// Dequantises a block (coefficients and quantisers in stored-slot order, `v * w + u`) and
+/// Dequantises a block (coefficients and quantisers in natural order, `v * 8 + u`) and
 /// writes its `w`×`h` pixels with the fastest transform for that size. `any_ac` false means
-/// only the DC coefficient can be non-zero: the block is flat.
+/// only the DC coefficient can be non-zero: the block is flat. `out` must hold 8 bytes from
+/// the start of each row (see [`generic`]).
 #[inline]
 pub(crate) fn block(
     coefs: &[i32; 64],
@@ -346,31 +353,11 @@ pub(crate) fn block(
     }
     match (w, h) {
         (8, 8) => idct8(coefs, quant, out, stride),
-        (4, 4) => idct4(first(coefs), first(quant), out, stride),
-        (2, 2) => idct2(&dequantised::<4>(coefs, quant), out, stride),
+        (4, 4) => idct4(coefs, quant, out, stride),
+        (2, 2) => idct2(&[0, 1, 8, 9].map(|i| dequantise(coefs[i], quant[i])), out, stride),
         (1, 1) => out[0] = dc_value(dequantise(coefs[0], quant[0])),
-        _ => {
-            let mut rows = [0i32; 64];
-            for v in 0..h {
-                for u in 0..w {
-                    rows[v * 8 + u] = dequantise(coefs[v * w + u], quant[v * w + u]);
-                }
-            }
-            generic(&rows, w, h, out, stride);
-        }
+        _ => generic(coefs, quant, w, h, out, stride),
     }
-}
-
-/// The first `K` coefficients of a block, dequantised.
-#[inline(always)]
-fn dequantised<const K: usize>(coefs: &[i32; 64], quant: &[i32; 64]) -> [i32; K] {
-    std::array::from_fn(|i| dequantise(coefs[i], quant[i]))
-}
-
-/// The first 16 entries of a block.
-#[inline(always)]
-fn first(block: &[i32; 64]) -> &[i32; 16] {
-    block[..16].try_into().unwrap_or_else(|_| unreachable!())
 }
 
 /// 2×2 pixels from the 2×2 corner `[F00, F01, F10, F11]`, dequantised. With two points the
@@ -455,6 +442,7 @@ mod tests {
         out
     }
 
+    #[allow(dead_code)]
     fn corner(b: &[i32; 64], n: usize) -> Vec<i32> {
         (0..n * n).map(|i| b[(i / n) * 8 + i % n]).collect()
     }
@@ -504,14 +492,12 @@ mod tests {
     }
 
     /// Asserts that a 4×4 transform's output equals [`scalar::idct4`]'s, byte for byte.
-    pub(super) fn assert_same_as_scalar4(run: impl Fn(&[i32; 16], &[i32; 16], &mut [u8])) {
+    pub(super) fn assert_same_as_scalar4(run: impl Fn(&[i32; 64], &[i32; 64], &mut [u8])) {
         for (i, (b, q)) in quantised_blocks().iter().enumerate() {
-            let c: [i32; 16] = corner(b, 4).try_into().unwrap();
-            let q: [i32; 16] = corner(q, 4).try_into().unwrap();
             let (mut expected, mut got) = ([0u8; 16], [0u8; 16]);
-            scalar::idct4(&c, &q, &mut expected, 4);
-            run(&c, &q, &mut got);
-            assert_eq!(got, expected, "block {i}: {c:?} / {q:?}");
+            scalar::idct4(b, q, &mut expected, 4);
+            run(b, q, &mut got);
+            assert_eq!(got, expected, "block {i}: {b:?} / {q:?}");
         }
     }
 
@@ -587,7 +573,11 @@ mod tests {
             check(n, |c, out| {
                 let rows: [i32; 64] =
                     std::array::from_fn(|i| if i / 8 < n && i % 8 < n { c[(i / 8) * n + i % 8] } else { 0 });
-                generic(&rows, n, n, out, n)
+                let mut padded = vec![0u8; n * 8 + 8];
+                generic(&rows, &ONES, n, n, &mut padded, 8);
+                for y in 0..n {
+                    out[y * n..y * n + n].copy_from_slice(&padded[y * 8..y * 8 + n]);
+                }
             });
         }
         // Rectangular blocks: each direction is its own 1-D transform.
@@ -595,7 +585,7 @@ mod tests {
             for b in blocks().iter().skip(1).step_by(7) {
                 let c: Vec<i32> = (0..w * h).map(|i| b[(i / w) * 8 + i % w]).collect();
                 let mut out = vec![0u8; w * h];
-                generic(&rows8(b, w, h), w, h, &mut out, w);
+                scalar::generic(&rows8(b, w, h), &ONES, w, h, &mut out, w);
                 let exact = reference_rect(&c.iter().map(|&v| f64::from(v)).collect::<Vec<_>>(), w, h);
                 for (o, e) in out.iter().zip(&exact) {
                     let e = (e + 128.0).clamp(0.0, 255.0);
@@ -605,17 +595,25 @@ mod tests {
         }
     }
 
-    /// Asserts that a generic transform's output equals [`scalar::generic`]'s for every size,
-    /// and that it writes only its `w`×`h` pixels.
-    pub(super) fn assert_same_as_scalar_generic(run: impl Fn(&[i32; 64], usize, usize, &mut [u8], usize)) {
-        for (i, b) in blocks().iter().enumerate() {
+    /// Asserts that a generic transform's pixels equal [`scalar::generic`]'s for every size,
+    /// and that it writes nothing past each row's 8 bytes.
+    pub(super) fn assert_same_as_scalar_generic(run: impl Fn(&[i32; 64], &[i32; 64], usize, usize, &mut [u8], usize)) {
+        for (i, (b, q)) in quantised_blocks().iter().enumerate() {
             for w in 1..=8 {
                 for h in 1..=8 {
                     let rows = rows8(b, w, h);
                     let (mut expected, mut got) = ([7u8; 96], [7u8; 96]);
-                    scalar::generic(&rows, w, h, &mut expected, 12);
-                    run(&rows, w, h, &mut got, 12);
-                    assert_eq!(got, expected, "block {i} at {w}x{h}");
+                    scalar::generic(&rows, q, w, h, &mut expected, 12);
+                    run(&rows, q, w, h, &mut got, 12);
+                    for y in 0..12 {
+                        let row = y * 12;
+                        if y < h {
+                            assert_eq!(got[row..row + w], expected[row..row + w], "block {i} at {w}x{h}, row {y}");
+                            assert!(got[row + 8..row + 12].iter().all(|&p| p == 7), "past 8 bytes: {w}x{h}");
+                        } else if row < 96 {
+                            assert!(got[row..(row + 12).min(96)].iter().all(|&p| p == 7), "below the block: {w}x{h}");
+                        }
+                    }
                 }
             }
         }
@@ -662,7 +660,14 @@ mod tests {
 
     #[test]
     fn idct4_matches_the_float_definition() {
-        check(4, |c, out| idct4(c.try_into().unwrap(), &[1; 16], out, 4));
+        check(4, |c, out| {
+            idct4(
+                &rows8(&std::array::from_fn(|i| if i / 8 < 4 && i % 8 < 4 { c[(i / 8) * 4 + i % 8] } else { 0 }), 4, 4),
+                &ONES,
+                out,
+                4,
+            )
+        });
     }
 
     #[test]
@@ -690,7 +695,7 @@ mod tests {
             let mut full = [0u8; 64];
             idct8(b, &ONES, &mut full, 8);
             let mut small = [0u8; 16];
-            idct4(corner(b, 4).as_slice().try_into().unwrap(), &[1; 16], &mut small, 4);
+            idct4(&rows8(b, 4, 4), &ONES, &mut small, 4);
             let mean = |p: &[u8]| p.iter().map(|&v| f64::from(v)).sum::<f64>() / p.len() as f64;
             assert!((mean(&full) - mean(&small)).abs() < 2.0);
         }

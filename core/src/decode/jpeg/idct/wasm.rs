@@ -6,7 +6,7 @@ use std::arch::wasm32::*;
 
 use super::lanes::{self, Lanes, Lanes4};
 
-pub(super) fn idct4(coefs: &[i32; 16], quant: &[i32; 16], out: &mut [u8], stride: usize) {
+pub(super) fn idct4(coefs: &[i32; 64], quant: &[i32; 64], out: &mut [u8], stride: usize) {
     lanes::idct4::<Simd>(coefs, quant, out, stride);
 }
 

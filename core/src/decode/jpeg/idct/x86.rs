@@ -30,7 +30,7 @@ pub(super) fn idct8(coefs: &[i32; 64], quant: &[i32; 64], out: &mut [u8], stride
 
 /// Runs the 4×4 transform with SSE4.1; `false` when the CPU does not have it.
 #[inline]
-pub(super) fn idct4(coefs: &[i32; 16], quant: &[i32; 16], out: &mut [u8], stride: usize) -> bool {
+pub(super) fn idct4(coefs: &[i32; 64], quant: &[i32; 64], out: &mut [u8], stride: usize) -> bool {
     if is_x86_feature_detected!("sse4.1") {
         // SAFETY: SSE4.1 is available (checked just above).
         unsafe { idct4_sse41(coefs, quant, out, stride) };
@@ -42,10 +42,10 @@ pub(super) fn idct4(coefs: &[i32; 16], quant: &[i32; 16], out: &mut [u8], stride
 
 /// Runs the generic transform with AVX2; `false` when the CPU does not have it.
 #[inline]
-pub(super) fn generic(coefs: &[i32; 64], w: usize, h: usize, out: &mut [u8], stride: usize) -> bool {
+pub(super) fn generic(coefs: &[i32; 64], quant: &[i32; 64], w: usize, h: usize, out: &mut [u8], stride: usize) -> bool {
     if is_x86_feature_detected!("avx2") {
         // SAFETY: AVX2 is available (checked just above).
-        unsafe { generic_avx2(coefs, w, h, out, stride) };
+        unsafe { generic_avx2(coefs, quant, w, h, out, stride) };
         true
     } else {
         false
@@ -53,8 +53,8 @@ pub(super) fn generic(coefs: &[i32; 64], w: usize, h: usize, out: &mut [u8], str
 }
 
 #[target_feature(enable = "avx2")]
-pub(super) fn generic_avx2(coefs: &[i32; 64], w: usize, h: usize, out: &mut [u8], stride: usize) {
-    lanes::generic::<Avx>(coefs, w, h, out, stride);
+pub(super) fn generic_avx2(coefs: &[i32; 64], quant: &[i32; 64], w: usize, h: usize, out: &mut [u8], stride: usize) {
+    lanes::generic::<Avx>(coefs, quant, w, h, out, stride);
 }
 
 #[target_feature(enable = "avx2")]
@@ -68,7 +68,7 @@ pub(super) fn idct8_sse41(coefs: &[i32; 64], quant: &[i32; 64], out: &mut [u8], 
 }
 
 #[target_feature(enable = "sse4.1")]
-pub(super) fn idct4_sse41(coefs: &[i32; 16], quant: &[i32; 16], out: &mut [u8], stride: usize) {
+pub(super) fn idct4_sse41(coefs: &[i32; 64], quant: &[i32; 64], out: &mut [u8], stride: usize) {
     lanes::idct4::<Sse>(coefs, quant, out, stride);
 }
 
@@ -258,8 +258,8 @@ mod tests {
             return;
         }
         // SAFETY: AVX2 is available (checked above).
-        super::super::tests::assert_same_as_scalar_generic(|c, w, h, out, stride| unsafe {
-            generic_avx2(c, w, h, out, stride)
+        super::super::tests::assert_same_as_scalar_generic(|c, q, w, h, out, stride| unsafe {
+            generic_avx2(c, q, w, h, out, stride)
         });
     }
 
