@@ -221,7 +221,13 @@ pub(crate) mod scalar {
     pub(crate) fn generic(coefs: &[i32; 64], quant: &[i32; 64], w: usize, h: usize, out: &mut [u8], stride: usize) {
         debug_assert!((1..=8).contains(&w) && (1..=8).contains(&h));
         let (bw, bh) = (&BASIS[w - 1], &BASIS[h - 1]);
-        let coefs: [i32; 64] = std::array::from_fn(|i| dequantise(coefs[i], quant[i]));
+        let mut dequantised = [0i32; 64];
+        for v in 0..h {
+            for u in 0..w {
+                dequantised[v * 8 + u] = dequantise(coefs[v * 8 + u], quant[v * 8 + u]);
+            }
+        }
+        let coefs = dequantised;
         let shift1 = CONST_BITS - PASS1_BITS;
         // Pass 1 down the columns: tmp[y][u]. Sums stay within i32 (see COEF_LIMIT: the
         // weights of a row add up to at most 21641 in magnitude).
