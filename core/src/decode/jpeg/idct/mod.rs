@@ -256,6 +256,43 @@ pub(crate) mod scalar {
         }
     }
 
+    /// [`generic`] for an `N`×`N` block, with the size known at compile time: the same
+    /// arithmetic (bit-identical), unrolled, for the small sizes whose vector version would
+    /// spend more on transposes than on products.
+    #[inline]
+    pub(crate) fn square<const N: usize>(coefs: &[i32; 64], quant: &[i32; 64], out: &mut [u8], stride: usize) {
+        let b = &BASIS[N - 1];
+        let mut d = [[0i32; N]; N];
+        for (v, row) in d.iter_mut().enumerate() {
+            for (u, c) in row.iter_mut().enumerate() {
+                *c = dequantise(coefs[v * 8 + u], quant[v * 8 + u]);
+            }
+        }
+        let shift1 = CONST_BITS - PASS1_BITS;
+        let mut tmp = [[0i32; N]; N];
+        for (y, row) in tmp.iter_mut().enumerate() {
+            for (u, t) in row.iter_mut().enumerate() {
+                let mut sum = 1 << (shift1 - 1);
+                for (v, drow) in d.iter().enumerate() {
+                    sum += i32::from(b[y][v]) * drow[u];
+                }
+                *t = sum >> shift1;
+            }
+        }
+        let shift2 = CONST_BITS + PASS1_BITS;
+        let round2 = (1 << (shift2 - 1)) + level_shift(shift2);
+        for (y, row) in tmp.iter().enumerate() {
+            let line = &mut out[y * stride..y * stride + N];
+            for (x, p) in line.iter_mut().enumerate() {
+                let mut sum = round2;
+                for (u, &t) in row.iter().enumerate() {
+                    sum += i32::from(b[x][u]) * t;
+                }
+                *p = clamp_pixel(sum >> shift2);
+            }
+        }
+    }
+
     /// 4×4 pixels from the 4×4 low-frequency corner of 64 coefficients and their quantisers
     /// in natural order.
     pub(crate) fn idct4(coefs: &[i32; 64], quant: &[i32; 64], out: &mut [u8], stride: usize) {
@@ -362,6 +399,15 @@ pub(crate) fn block(
         (4, 4) => idct4(coefs, quant, out, stride),
         (2, 2) => idct2(&[0, 1, 8, 9].map(|i| dequantise(coefs[i], quant[i])), out, stride),
         (1, 1) => out[0] = dc_value(dequantise(coefs[0], quant[0])),
+        // Unrolled at compile time: cheaper than the vector version's transposes at 3×3, and
+        // than the plain loops at every size where there is no vector version.
+        (3, 3) => scalar::square::<3>(coefs, quant, out, stride),
+        #[cfg(not(target_arch = "x86_64"))]
+        (5, 5) => scalar::square::<5>(coefs, quant, out, stride),
+        #[cfg(not(target_arch = "x86_64"))]
+        (6, 6) => scalar::square::<6>(coefs, quant, out, stride),
+        #[cfg(not(target_arch = "x86_64"))]
+        (7, 7) => scalar::square::<7>(coefs, quant, out, stride),
         _ => generic(coefs, quant, w, h, out, stride),
     }
 }
@@ -622,6 +668,19 @@ mod tests {
                     }
                 }
             }
+        }
+    }
+
+    #[test]
+    fn fixed_size_transforms_match_the_generic_one() {
+        for (b, q) in quantised_blocks() {
+            let (mut expected, mut got) = ([0u8; 64], [0u8; 64]);
+            scalar::generic(&b, &q, 3, 3, &mut expected, 8);
+            scalar::square::<3>(&b, &q, &mut got, 8);
+            assert_eq!(got, expected);
+            scalar::generic(&b, &q, 6, 6, &mut expected, 8);
+            scalar::square::<6>(&b, &q, &mut got, 8);
+            assert_eq!(got, expected);
         }
     }
 
