@@ -92,8 +92,8 @@ make_seeds() {
       printf "\\x$(printf %02x $((40 + n * 13 % 61)))\\xff" >>"$dir/$n"
       cat "$f" >>"$dir/$n"
     elif [ "$target" = scaled_jpeg ]; then
-      # The scale byte: 1/1, 1/2, 1/4, 1/8 in turn.
-      printf "\\x$(printf %02x $((n % 4)))" >"$dir/$n"
+      # The scale byte: 1/8 to 8/8 in turn.
+      printf "\\x$(printf %02x $((n % 8)))" >"$dir/$n"
       cat "$f" >>"$dir/$n"
     else
       cp "$f" "$dir/$n"

@@ -182,15 +182,15 @@ pub fn avatar(data: &[u8]) {
     }
 }
 
-/// The scaled JPEG decoder behind shrink-on-load, called directly: the first byte picks the
-/// scale (1/1, 1/2, 1/4 or 1/8), the rest is the file. Inputs that do not probe as a JPEG
+/// thumbing's JPEG decoder, called directly: the first byte picks the scale (1/8 to 8/8), the
+/// rest is the file. Inputs that do not probe as a JPEG
 /// within the targets' limits are skipped (the pipeline's limits check runs before this
 /// decoder in every real call).
 pub fn scaled_jpeg(data: &[u8]) {
     let Some((&selector, image)) = data.split_first() else {
         return;
     };
-    let denominator = [1, 2, 4, 8][usize::from(selector & 3)];
+    let scale = u32::from(selector & 7) + 1;
     let Ok(info) = thumbing::probe(image) else {
         return;
     };
@@ -200,15 +200,18 @@ pub fn scaled_jpeg(data: &[u8]) {
     {
         return;
     }
-    match thumbing::decode_jpeg_reduced(image, denominator) {
+    match thumbing::decode_jpeg_scaled(image, scale) {
         Ok(Some(bitmap)) => {
-            let expected = (info.width.div_ceil(denominator), info.height.div_ceil(denominator));
-            assert_eq!((bitmap.width, bitmap.height), expected, "1/{denominator} of {info:?}");
+            let expected = ((info.width * scale).div_ceil(8), (info.height * scale).div_ceil(8));
+            assert_eq!((bitmap.width, bitmap.height), expected, "{scale}/8 of {info:?}");
             let len = bitmap.width as usize * bitmap.height as usize * bitmap.layout.channels();
             assert_eq!(bitmap.data.len(), len, "{bitmap:?} has a buffer of the wrong size");
             assert!(
-                matches!(bitmap.layout, thumbing::PixelLayout::Rgb | thumbing::PixelLayout::Gray),
-                "the scaled decoder gives RGB or gray, not {:?}",
+                matches!(
+                    bitmap.layout,
+                    thumbing::PixelLayout::Rgb | thumbing::PixelLayout::Gray | thumbing::PixelLayout::Cmyk
+                ),
+                "thumbing's JPEG decoder gives RGB, gray or CMYK, not {:?}",
                 bitmap.layout
             );
         }
