@@ -10,6 +10,10 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 export THUMBING_CORPUS="${THUMBING_CORPUS:-$(cd .. && pwd)/shared/corpus}"
+# A test run builds every crate once and never edits them: incremental caches would only
+# cost disk (gigabytes across the parts) and link time.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
+source scripts/lib/apt.sh
 
 all_parts=(rust)
 for part in arm fuzz benches python wasm lambda service cdk; do
@@ -21,6 +25,10 @@ if [ $# -eq 0 ]; then parts=("${all_parts[@]}"); fi
 # The core library and the command-line tool; every other part has its own script.
 run_rust() {
   rustup component add rustfmt clippy >/dev/null 2>&1 || true
+  # The JPEG decoder is checked against libjpeg-turbo's own tools (cjpeg, djpeg, jpegtran).
+  if ! command -v cjpeg >/dev/null || ! command -v djpeg >/dev/null || ! command -v jpegtran >/dev/null; then
+    apt_install libjpeg-turbo-progs >/dev/null || return 1
+  fi
   cargo fmt --all -- --check || return 1
   cargo clippy --locked -p thumbing -p thumbing-cli --all-targets -- -D warnings || return 1
   cargo test --locked --no-fail-fast -p thumbing -p thumbing-cli || return 1
