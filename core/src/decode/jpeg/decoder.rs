@@ -21,11 +21,11 @@
 //! sampling ratios, damaged or truncated data) is [`Unsupported`]: the caller then uses the
 //! general decoder, which also produces the error the user sees.
 
+use super::entropy::{self, AcBand, Keep, ScanUnits};
 use super::huffman::{BitReader, HuffmanTable, Unsupported};
 use super::idct;
 use super::markers::{self, ComponentSpec, FrameHeader, Header, ScanHeader, Tables};
 use super::output::{Assembler, Layout, Region, Transform};
-use super::scan::{self, AcBand, Keep, ScanUnits};
 use crate::bitmap::Bitmap;
 
 /// What the caller wants from the decoder.
@@ -372,7 +372,7 @@ impl Frame {
         let interval = usize::from(tables.restart_interval);
         let (mut count, mut expected) = (0usize, 0u8);
         let mut predictors = [0i32; 4];
-        let mut block: scan::Block = [0; 65];
+        let mut block: entropy::Block = [0; 65];
         let (col0, col1) = self.mcu_cols;
         for my in 0..self.mcu_rows.1 {
             let wanted = my >= self.mcu_rows.0;
@@ -388,7 +388,7 @@ impl Frame {
                 for (i, k) in coded.iter().enumerate() {
                     if !keep_mcu {
                         for _ in 0..k.h * k.v {
-                            scan::skip_sequential_block(reader, k.dc, k.ac, &mut predictors[i])?;
+                            entropy::skip_sequential_block(reader, k.dc, k.ac, &mut predictors[i])?;
                         }
                         continue;
                     }
@@ -396,7 +396,7 @@ impl Frame {
                     for by in 0..k.v {
                         for bx in 0..k.h {
                             clear(&mut block, &k.keep);
-                            let end = scan::decode_sequential_block(
+                            let end = entropy::decode_sequential_block(
                                 reader,
                                 k.dc,
                                 k.ac,
@@ -451,17 +451,17 @@ impl Frame {
                 ));
             }
             let components = &mut self.components;
-            let mut block: scan::Block = [0; 65];
-            return scan::walk_scan(reader, &units, restart, stop, |reader, state, i, bx, by| {
+            let mut block: entropy::Block = [0; 65];
+            return entropy::walk_scan(reader, &units, restart, stop, |reader, state, i, bx, by| {
                 let (c, dc, ac) = huffman[i];
                 let component = &mut components[c];
                 let keep = &component.keep;
                 let per_block = keep.per_block;
                 let Some(at) = component.coefs_at(bx, by) else {
-                    return scan::skip_sequential_block(reader, dc, ac, &mut state.predictors[i]);
+                    return entropy::skip_sequential_block(reader, dc, ac, &mut state.predictors[i]);
                 };
                 clear(&mut block, keep);
-                scan::decode_sequential_block(reader, dc, ac, &mut state.predictors[i], keep, &mut block)?;
+                entropy::decode_sequential_block(reader, dc, ac, &mut state.predictors[i], keep, &mut block)?;
                 for (dst, &natural) in component.coefs[at..at + per_block].iter_mut().zip(&keep.to_natural) {
                     *dst = block[usize::from(natural)].clamp(-32768, 32767) as i16;
                 }
@@ -474,7 +474,7 @@ impl Frame {
                 dc_tables.push((c, if scan.ah == 0 { Some(tables.dc[dc].as_ref().ok_or(Unsupported)?) } else { None }));
             }
             let components = &mut self.components;
-            return scan::walk_scan(reader, &units, restart, stop, |reader, state, i, bx, by| {
+            return entropy::walk_scan(reader, &units, restart, stop, |reader, state, i, bx, by| {
                 let (c, table) = dc_tables[i];
                 let component = &mut components[c];
                 let coefs = match component.coefs_at(bx, by) {
@@ -482,9 +482,9 @@ impl Frame {
                     None => &mut scratch[..],
                 };
                 match table {
-                    Some(table) => scan::dc_first(reader, table, &mut state.predictors[i], scan.al, coefs),
+                    Some(table) => entropy::dc_first(reader, table, &mut state.predictors[i], scan.al, coefs),
                     None => {
-                        scan::dc_refine(reader, scan.al, coefs);
+                        entropy::dc_refine(reader, scan.al, coefs);
                         Ok(())
                     }
                 }
@@ -494,7 +494,7 @@ impl Frame {
         let band = AcBand { table: tables.ac[ac].as_ref().ok_or(Unsupported)?, ss: scan.ss, se: scan.se, al: scan.al };
         let component = &mut self.components[c];
         let refine = scan.ah != 0;
-        scan::walk_scan(reader, &units, restart, stop, |reader, state, _, bx, by| {
+        entropy::walk_scan(reader, &units, restart, stop, |reader, state, _, bx, by| {
             let at = component.coefs_at(bx, by);
             let per_block = component.keep.per_block;
             let coefs = match at {
@@ -509,9 +509,9 @@ impl Frame {
                 return Err(Unsupported);
             }
             if refine {
-                scan::ac_refine(reader, &band, &component.keep, &mut state.eob_run, coefs, history)
+                entropy::ac_refine(reader, &band, &component.keep, &mut state.eob_run, coefs, history)
             } else {
-                scan::ac_first(reader, &band, &component.keep, &mut state.eob_run, coefs, history)
+                entropy::ac_first(reader, &band, &component.keep, &mut state.eob_run, coefs, history)
             }
         })
     }
@@ -536,7 +536,7 @@ impl Frame {
     /// region's pixels.
     fn finish(mut self) -> Result<Output, Unsupported> {
         if !self.direct {
-            let mut block: scan::Block = [0; 65];
+            let mut block: entropy::Block = [0; 65];
             for my in self.mcu_rows.0..self.mcu_rows.1 {
                 for c in 0..self.components.len() {
                     let component = &self.components[c];
@@ -574,14 +574,14 @@ impl Frame {
 
 /// The 64 coefficients of a block (without its sink).
 #[inline(always)]
-fn first64(block: &scan::Block) -> &[i32; 64] {
+fn first64(block: &entropy::Block) -> &[i32; 64] {
     block[..64].try_into().unwrap_or_else(|_| unreachable!())
 }
 
 /// Zeroes the rows of a block the kept corner spans, with fixed-size stores for the common
 /// sizes.
 #[inline(always)]
-fn clear(block: &mut scan::Block, keep: &Keep) {
+fn clear(block: &mut entropy::Block, keep: &Keep) {
     match keep.span {
         1 => block[0] = 0,
         10 => block[..10].fill(0),
@@ -638,7 +638,7 @@ fn plan_scans(bytes: &[u8], pos: usize, header: &FrameHeader, components: &mut [
             continue; // DC scans are always needed
         }
         let c = scan.components[0].0;
-        let band = scan::band(scan.ss, scan.se);
+        let band = entropy::band(scan.ss, scan.se);
         *decode = band & matters[c] != 0;
         if *decode && scan.ah != 0 {
             matters[c] |= band;

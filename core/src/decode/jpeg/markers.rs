@@ -218,6 +218,42 @@ pub(crate) fn segment(bytes: &[u8], mut pos: usize) -> std::result::Result<Segme
     Ok(Segment { marker, body, end: pos + len })
 }
 
+/// Counts the scans (SOS markers) of the whole file, stopping once past `limit`. Walks the
+/// segments by their lengths and skips entropy-coded data to the next real marker (0xFF not
+/// followed by a stuffed 0x00 or a restart marker), so bytes inside data are never counted.
+pub(crate) fn count_scans(bytes: &[u8], limit: usize) -> usize {
+    let mut scans = 0;
+    let mut pos = 2; // after SOI
+    while scans <= limit {
+        while bytes.get(pos) == Some(&0xFF) && bytes.get(pos + 1) == Some(&0xFF) {
+            pos += 1;
+        }
+        let (Some(&0xFF), Some(&marker)) = (bytes.get(pos), bytes.get(pos + 1)) else {
+            break;
+        };
+        pos += 2;
+        if marker == 0xD9 {
+            break;
+        }
+        if marker == 0x01 || (0xD0..=0xD8).contains(&marker) {
+            continue;
+        }
+        let Some(len) = bytes.get(pos..pos + 2).map(|b| usize::from(u16::from_be_bytes([b[0], b[1]]))) else {
+            break;
+        };
+        pos += len.max(2);
+        if marker == 0xDA {
+            scans += 1;
+            // Entropy-coded data: on to the next byte pair that is a marker.
+            match next_marker(bytes, pos) {
+                Some(next) => pos = next,
+                None => break,
+            }
+        }
+    }
+    scans
+}
+
 /// The position of the next marker at or after `pos` that ends entropy-coded data: an
 /// `0xFF` not followed by a stuffed zero, a fill byte or a restart marker. `None` at the end.
 pub(crate) fn next_marker(bytes: &[u8], mut pos: usize) -> Option<usize> {
@@ -442,6 +478,16 @@ impl ScanHeader {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn scans_are_counted_outside_entropy_coded_data() {
+        // SOI, SOS with stuffed 0xFF00, RST0 and a fill byte in its data, SOS, EOI.
+        let jpeg = b"\xff\xd8\xff\xda\x00\x02\x12\xff\x00\x34\xff\xd0\x56\xff\xff\xda\x00\x02\x78\xff\xd9";
+        assert_eq!(count_scans(jpeg, 100), 2);
+        assert_eq!(count_scans(jpeg, 0), 1, "stops once past the limit");
+        assert_eq!(count_scans(b"\xff\xd8\xff\xda\x00", 100), 0, "truncated scan header");
+        assert_eq!(count_scans(b"\xff\xd8\xff\xda\x00\x02\xff", 100), 1);
+    }
 
     #[test]
     fn header_walk_survives_garbage() {

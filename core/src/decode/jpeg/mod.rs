@@ -5,11 +5,11 @@
 
 mod colour;
 mod decoder;
+mod entropy;
 mod huffman;
 mod idct;
 mod markers;
 mod output;
-mod scan;
 mod upsample;
 
 use super::{ColorModel, Decoded, FailOn, ImageFormat, ImageInfo, Request};
@@ -49,42 +49,6 @@ pub(super) fn info(h: &Header<'_>) -> ImageInfo {
 /// thousands of near-empty scans costs minutes of CPU.
 pub(crate) const MAX_SCANS: usize = 100;
 
-/// Counts the scans (SOS markers) of the whole file, stopping once past `limit`. Walks the
-/// segments by their lengths and skips entropy-coded data to the next real marker (0xFF not
-/// followed by a stuffed 0x00 or a restart marker), so bytes inside data are never counted.
-pub(crate) fn count_scans(bytes: &[u8], limit: usize) -> usize {
-    let mut scans = 0;
-    let mut pos = 2; // after SOI
-    while scans <= limit {
-        while bytes.get(pos) == Some(&0xFF) && bytes.get(pos + 1) == Some(&0xFF) {
-            pos += 1;
-        }
-        let (Some(&0xFF), Some(&marker)) = (bytes.get(pos), bytes.get(pos + 1)) else {
-            break;
-        };
-        pos += 2;
-        if marker == 0xD9 {
-            break;
-        }
-        if marker == 0x01 || (0xD0..=0xD8).contains(&marker) {
-            continue;
-        }
-        let Some(len) = bytes.get(pos..pos + 2).map(|b| usize::from(u16::from_be_bytes([b[0], b[1]]))) else {
-            break;
-        };
-        pos += len.max(2);
-        if marker == 0xDA {
-            scans += 1;
-            // Entropy-coded data: on to the next byte pair that is a marker.
-            match markers::next_marker(bytes, pos) {
-                Some(next) => pos = next,
-                None => break,
-            }
-        }
-    }
-    scans
-}
-
 /// Decodes with thumbing's decoder at the requested scale and region when it covers the
 /// file, else the whole image at full size with the general decoder; [`Decoded`] says which.
 pub(super) fn decode(
@@ -99,7 +63,7 @@ pub(super) fn decode(
     let icc = header.icc_profile();
     // Counted for every file (the decoders would stop at the first complete image), eight
     // bytes at a time.
-    if count_scans(bytes, MAX_SCANS) > MAX_SCANS {
+    if markers::count_scans(bytes, MAX_SCANS) > MAX_SCANS {
         return Err(Error::TooLarge(format!("JPEG has more than {MAX_SCANS} scans")));
     }
     if header.precision == 8
@@ -250,19 +214,4 @@ fn decode_fallback(bytes: &[u8], header: &Header<'_>) -> Result<Bitmap> {
         }
     };
     Bitmap::new(w, h, layout, data).ok_or_else(|| corrupt("decoder returned a buffer of the wrong size"))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn scans_are_counted_outside_entropy_coded_data() {
-        // SOI, SOS with stuffed 0xFF00, RST0 and a fill byte in its data, SOS, EOI.
-        let jpeg = b"\xff\xd8\xff\xda\x00\x02\x12\xff\x00\x34\xff\xd0\x56\xff\xff\xda\x00\x02\x78\xff\xd9";
-        assert_eq!(count_scans(jpeg, 100), 2);
-        assert_eq!(count_scans(jpeg, 0), 1, "stops once past the limit");
-        assert_eq!(count_scans(b"\xff\xd8\xff\xda\x00", 100), 0, "truncated scan header");
-        assert_eq!(count_scans(b"\xff\xd8\xff\xda\x00\x02\xff", 100), 1);
-    }
 }
