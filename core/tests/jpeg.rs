@@ -154,6 +154,41 @@ fn gray_rgb_and_scan_structures_match_libjpeg_turbo() {
 }
 
 #[test]
+fn arithmetic_coded_files_match_libjpeg_turbo() {
+    if !libjpeg::available() {
+        return;
+    }
+    let source = source();
+    // Sequential (SOF9) and progressive (SOF10) arithmetic coding, as `cjpeg -arithmetic`
+    // writes it: its DAC segment, the default conditioning, one statistics area per table.
+    for (label, args, exact_at_3) in [
+        ("arithmetic 4:2:0", &["-sample", "2x2"][..], true),
+        ("arithmetic 4:2:2", &["-sample", "2x1"][..], false),
+        ("arithmetic 4:4:4", &["-sample", "1x1"][..], true),
+        ("arithmetic gray", &["-grayscale"][..], true),
+        ("arithmetic RGB", &["-rgb"][..], true),
+        ("arithmetic restart", &["-sample", "2x2", "-restart", "1"][..], true),
+        ("arithmetic q95 4:4:4", &["-sample", "1x1", "-quality", "95"][..], true),
+        ("arithmetic progressive 4:2:0", &["-progressive", "-sample", "2x2"][..], true),
+        ("arithmetic progressive 4:2:2", &["-progressive", "-sample", "2x1"][..], false),
+        ("arithmetic progressive gray", &["-progressive", "-grayscale"][..], true),
+        ("arithmetic progressive restart", &["-progressive", "-sample", "2x2", "-restart", "2B"][..], true),
+    ] {
+        let mut all = vec!["-arithmetic"];
+        all.extend_from_slice(args);
+        let jpeg = libjpeg::cjpeg(&source, &all);
+        assert!(
+            jpeg.windows(2).any(|w| w == [0xFF, 0xC9] || w == [0xFF, 0xCA]),
+            "{label}: cjpeg wrote no arithmetic frame"
+        );
+        check(label, &jpeg, exact_at_3);
+        // Through the pipeline, at a reduced scale and for a crop.
+        let avatar = thumbing::Options::new().size(48).render(&jpeg).unwrap_or_else(|e| panic!("{label}: {e}"));
+        assert_eq!((avatar[0].width, avatar[0].height), (48, 48), "{label}");
+    }
+}
+
+#[test]
 fn corpus_jpegs_are_decoded_by_thumbing_and_match_libjpeg_turbo() {
     let Some(root) = corpus() else { return };
     if !libjpeg::available() {

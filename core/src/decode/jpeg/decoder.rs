@@ -1,5 +1,5 @@
-//! thumbing's JPEG decoder: 8-bit Huffman-coded baseline, extended and progressive frames,
-//! at any scale M/8, for a region of the image.
+//! thumbing's JPEG decoder: 8-bit baseline, extended and progressive frames, Huffman- or
+//! arithmetic-coded, at any scale M/8, for a region of the image.
 //!
 //! - **Scale.** At M/8, each block of a component becomes M×M samples through a reduced
 //!   inverse DCT of its low-frequency corner ([`idct`]); a component sampled at half the
@@ -17,10 +17,14 @@
 //!   band-by-band output at the end; progressive scans whose coefficients the scale does not
 //!   use are skipped without being decoded.
 //!
-//! Anything else (arithmetic coding, 12-bit, lossless, hierarchical frames, non-integer
+//! Arithmetic-coded frames go through [`arithmetic`] at the entropy level, one dispatch per
+//! scan, into stored coefficients; the rest is shared.
+//!
+//! Anything else (12-bit, lossless, hierarchical frames, non-integer
 //! sampling ratios, damaged or truncated data) is [`Unsupported`]: the caller then uses the
 //! general decoder, which also produces the error the user sees.
 
+use super::arithmetic;
 use super::entropy::{self, AcBand, Keep, ScanUnits};
 use super::huffman::{BitReader, HuffmanTable, Unsupported};
 use super::idct;
@@ -79,7 +83,7 @@ pub(crate) fn decode(bytes: &[u8], header: &Header<'_>, request: &Request) -> Re
         match segment.marker {
             0xD9 => break,
             0xD8 | 0xD0..=0xD7 | 0x01 => {}
-            0xDB | 0xC4 | 0xDD => tables.read(segment.marker, segment.body)?,
+            0xDB | 0xC4 | 0xCC | 0xDD => tables.read(segment.marker, segment.body)?,
             0xDA => {
                 let scan = ScanHeader::read(segment.body, &frame.header)?;
                 match frame.scan(bytes, pos, &scan, &tables)? {
@@ -307,7 +311,9 @@ impl Frame {
             if index > 0 && self.direct {
                 return Err(Unsupported);
             }
-            self.direct = index == 0 && scan.components.len() == self.components.len();
+            // Arithmetic-coded scans always keep their coefficients (one path for them all).
+            self.direct =
+                index == 0 && scan.components.len() == self.components.len() && !self.header.arithmetic;
         }
         if let Some(plan) = &self.plan
             && !*plan.get(index).ok_or(Unsupported)?
@@ -324,6 +330,15 @@ impl Frame {
             if !self.direct && component.coefs.is_empty() {
                 component.coefs = vec![0; component.region_w * component.region_h * component.keep.per_block];
             }
+        }
+        if self.header.arithmetic {
+            let mut decoder = arithmetic::Decoder::new(bytes, pos);
+            let end = if self.decode_arithmetic(&mut decoder, scan, tables)? {
+                decoder.finish()?
+            } else {
+                decoder.position()
+            };
+            return markers::next_marker(bytes, end).map(Some).ok_or(Unsupported);
         }
         let mut reader = BitReader::new(bytes, pos);
         if self.direct {
@@ -512,6 +527,82 @@ impl Frame {
                 entropy::ac_refine(reader, &band, &component.keep, &mut state.eob_run, coefs, history)
             } else {
                 entropy::ac_first(reader, &band, &component.keep, &mut state.eob_run, coefs, history)
+            }
+        })
+    }
+
+    /// An arithmetic-coded scan (sequential or progressive) into the stored coefficients, as
+    /// [`decode_into_coefficients`](Self::decode_into_coefficients) does for Huffman data.
+    fn decode_arithmetic(
+        &mut self,
+        decoder: &mut arithmetic::Decoder<'_>,
+        scan: &ScanHeader,
+        tables: &Tables,
+    ) -> Result<bool, Unsupported> {
+        let units = self.units(scan);
+        let restart = tables.restart_interval;
+        let stop = match units {
+            ScanUnits::Mcus { .. } => self.mcu_rows.1,
+            ScanUnits::Blocks { .. } => self.mcu_rows.1 * self.components[scan.components[0].0].spec.v,
+        };
+        let coding: Vec<(usize, arithmetic::Coding)> = scan
+            .components
+            .iter()
+            .map(|&(c, dc, ac)| (c, arithmetic::Coding::new(&tables.conditioning, dc, ac)))
+            .collect();
+        let mut scratch = [0i16; 64];
+        let components = &mut self.components;
+        if !self.header.progressive {
+            return arithmetic::walk_scan(decoder, &units, restart, stop, |decoder, state, i, bx, by| {
+                let (c, coding) = &coding[i];
+                let component = &mut components[*c];
+                let coefs = match component.coefs_at(bx, by) {
+                    Some(at) => &mut component.coefs[at..at + component.keep.per_block],
+                    None => {
+                        scratch.fill(0);
+                        &mut scratch[..]
+                    }
+                };
+                arithmetic::sequential_block(decoder, state, i, coding, &component.keep, coefs)
+            });
+        }
+        if scan.ss == 0 {
+            return arithmetic::walk_scan(decoder, &units, restart, stop, |decoder, state, i, bx, by| {
+                let (c, coding) = &coding[i];
+                let component = &mut components[*c];
+                let coefs = match component.coefs_at(bx, by) {
+                    Some(at) => &mut component.coefs[at..at + component.keep.per_block],
+                    None => &mut scratch[..],
+                };
+                if scan.ah == 0 {
+                    arithmetic::dc_first(decoder, state, i, coding, scan.al, coefs)
+                } else {
+                    arithmetic::dc_refine(decoder, scan.al, coefs);
+                    Ok(())
+                }
+            });
+        }
+        let (c, coding) = coding[0];
+        let band = arithmetic::AcBand { ss: scan.ss, se: scan.se, al: scan.al };
+        let component = &mut components[c];
+        let refine = scan.ah != 0;
+        arithmetic::walk_scan(decoder, &units, restart, stop, |decoder, state, _, bx, by| {
+            let at = component.coefs_at(bx, by);
+            let per_block = component.keep.per_block;
+            let coefs = match at {
+                Some(at) => &mut component.coefs[at..at + per_block],
+                None => &mut scratch[..],
+            };
+            let history = component.history.get_mut(by * component.blocks_w + bx);
+            // As for Huffman data: outside the region only the record of non-zero
+            // coefficients can drive a refinement scan.
+            if refine && at.is_none() && history.is_none() {
+                return Err(Unsupported);
+            }
+            if refine {
+                arithmetic::ac_refine(decoder, state, &coding, band, &component.keep, coefs, history)
+            } else {
+                arithmetic::ac_first(decoder, state, &coding, band, &component.keep, coefs, history)
             }
         })
     }

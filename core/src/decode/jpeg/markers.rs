@@ -3,6 +3,7 @@
 //! next, and parsing the tables (DQT, DHT, DRI), the frame header (SOFn) and the scan headers
 //! (SOS). Anything thumbing's decoder does not cover is [`Unsupported`].
 
+use super::arithmetic::Conditioning;
 use super::huffman::{HuffmanTable, Unsupported};
 use crate::color::MAX_ICC_BYTES;
 use crate::error::{Error, Result};
@@ -42,6 +43,8 @@ pub(crate) enum FrameKind {
 #[derive(Debug, Clone)]
 pub(crate) struct Header<'a> {
     pub kind: FrameKind,
+    /// Arithmetic entropy coding (SOF9, SOF10) rather than Huffman coding.
+    pub arithmetic: bool,
     pub precision: u8,
     pub width: u32,
     pub height: u32,
@@ -130,7 +133,7 @@ pub(crate) fn read_header(bytes: &[u8]) -> Result<Header<'_>> {
             }
             0xE0 if segment.starts_with(b"JFIF\0") => jfif = true,
             0xEE if segment.starts_with(b"Adobe") => adobe_transform = segment.get(11).copied(),
-            0xC4 | 0xDB | 0xDD => tables.push((marker, segment)),
+            0xC4 | 0xCC | 0xDB | 0xDD => tables.push((marker, segment)),
             0xDA => {
                 first_scan = start;
                 break;
@@ -150,11 +153,11 @@ pub(crate) fn read_header(bytes: &[u8]) -> Result<Header<'_>> {
     let components = sof[5];
     let kind = match marker {
         0xC0 => FrameKind::Baseline,
-        0xC1 => FrameKind::Extended,
-        0xC2 => FrameKind::Progressive,
+        0xC1 | 0xC9 => FrameKind::Extended,
+        0xC2 | 0xCA => FrameKind::Progressive,
         0xC3 => FrameKind::Lossless,
-        0xC9..=0xCB => {
-            return Err(Error::UnsupportedFormat("arithmetic-coded JPEG is not supported".into()));
+        0xCB => {
+            return Err(Error::UnsupportedFormat("lossless arithmetic-coded JPEG is not supported".into()));
         }
         _ => {
             return Err(Error::UnsupportedFormat("hierarchical JPEG is not supported".into()));
@@ -177,6 +180,7 @@ pub(crate) fn read_header(bytes: &[u8]) -> Result<Header<'_>> {
     }
     Ok(Header {
         kind,
+        arithmetic: matches!(marker, 0xC9 | 0xCA),
         precision,
         width,
         height,
@@ -284,22 +288,24 @@ pub(crate) fn find_ff(bytes: &[u8], pos: usize) -> Option<usize> {
     tail.iter().position(|&b| b == 0xFF).map(|at| pos + rest.len() - tail.len() + at)
 }
 
-/// The tables in force: quantisation tables (natural order), Huffman tables and the restart
-/// interval. Later segments replace earlier ones.
+/// The tables in force: quantisation tables (natural order), Huffman tables, arithmetic
+/// conditioning and the restart interval. Later segments replace earlier ones.
 #[derive(Default)]
 pub(crate) struct Tables {
     pub quant: [Option<[u16; 64]>; 4],
     pub dc: [Option<HuffmanTable>; 4],
     pub ac: [Option<HuffmanTable>; 4],
+    pub conditioning: Conditioning,
     pub restart_interval: u16,
 }
 
 impl Tables {
-    /// Reads a DQT, DHT or DRI segment.
+    /// Reads a DQT, DHT, DAC or DRI segment.
     pub fn read(&mut self, marker: u8, body: &[u8]) -> std::result::Result<(), Unsupported> {
         match marker {
             0xDB => self.read_dqt(body),
             0xC4 => self.read_dht(body),
+            0xCC => self.conditioning.read_dac(body),
             0xDD => self.read_dri(body),
             _ => Err(Unsupported),
         }
@@ -373,19 +379,24 @@ pub(crate) struct ComponentSpec {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct FrameHeader {
     pub progressive: bool,
+    /// Arithmetic entropy coding.
+    pub arithmetic: bool,
     pub width: usize,
     pub height: usize,
     pub components: Vec<ComponentSpec>,
 }
 
 impl FrameHeader {
-    /// Parses SOF0 (baseline), SOF1 (extended sequential, Huffman) or SOF2 (progressive,
-    /// Huffman) with 8-bit samples and one, three or four components with distinct ids and
-    /// sampling factors 1 to 4.
+    /// Parses SOF0 (baseline), SOF1 (extended sequential, Huffman), SOF2 (progressive,
+    /// Huffman), SOF9 (sequential, arithmetic) or SOF10 (progressive, arithmetic) with 8-bit
+    /// samples and one, three or four components with distinct ids and sampling factors 1
+    /// to 4.
     pub fn read(marker: u8, body: &[u8]) -> std::result::Result<FrameHeader, Unsupported> {
-        let progressive = match marker {
-            0xC0 | 0xC1 => false,
-            0xC2 => true,
+        let (progressive, arithmetic) = match marker {
+            0xC0 | 0xC1 => (false, false),
+            0xC2 => (true, false),
+            0xC9 => (false, true),
+            0xCA => (true, true),
             _ => return Err(Unsupported),
         };
         if body.len() < 6 || body[0] != 8 {
@@ -419,7 +430,7 @@ impl FrameHeader {
             components[0].h = 1;
             components[0].v = 1;
         }
-        Ok(FrameHeader { progressive, width, height, components })
+        Ok(FrameHeader { progressive, arithmetic, width, height, components })
     }
 
     /// The largest sampling factors.
@@ -497,15 +508,19 @@ mod tests {
         // SOF with zero width.
         let sof = b"\xff\xd8\xff\xc0\x00\x0b\x08\x00\x10\x00\x00\x01\x01\x11\x00";
         assert!(matches!(read_header(sof), Err(Error::Corrupt(_))));
-        // Arithmetic coding is reported as unsupported, not corrupt.
+        // Arithmetic coding is read; its lossless form is reported as unsupported, not corrupt.
         let sof9 = b"\xff\xd8\xff\xc9\x00\x0b\x08\x00\x10\x00\x10\x01\x01\x11\x00";
-        assert!(matches!(read_header(sof9), Err(Error::UnsupportedFormat(_))));
+        let header = read_header(sof9).unwrap();
+        assert!(header.arithmetic && header.kind == FrameKind::Extended);
+        let sof11 = b"\xff\xd8\xff\xcb\x00\x0b\x08\x00\x10\x00\x10\x01\x01\x11\x00";
+        assert!(matches!(read_header(sof11), Err(Error::UnsupportedFormat(_))));
     }
 
     #[test]
     fn icc_chunks_reassemble_in_order() {
         let h = Header {
             kind: FrameKind::Baseline,
+            arithmetic: false,
             precision: 8,
             width: 1,
             height: 1,
@@ -586,7 +601,9 @@ mod tests {
         assert!(sof(0xC2, 8, [0x12, 0x11, 0x11]).is_ok());
         assert!(sof(0xC0, 12, [0x22, 0x11, 0x11]).is_err());
         assert!(sof(0xC3, 8, [0x11, 0x11, 0x11]).is_err());
-        assert!(sof(0xC9, 8, [0x11, 0x11, 0x11]).is_err());
+        assert!(sof(0xC9, 8, [0x11, 0x11, 0x11]).unwrap().arithmetic);
+        assert!(sof(0xCA, 8, [0x11, 0x11, 0x11]).unwrap().progressive);
+        assert!(sof(0xCB, 8, [0x11, 0x11, 0x11]).is_err());
         assert!(sof(0xC0, 8, [0x51, 0x11, 0x11]).is_err());
         assert!(sof(0xC0, 8, [0x02, 0x11, 0x11]).is_err());
         // Luma sampled below chroma, and asymmetric factors, are decoded.

@@ -3,6 +3,7 @@
 //! the pipeline needs; zune-jpeg for the files it declines (damaged or truncated data), and
 //! jpeg-decoder for lossless and 12-bit frames.
 
+mod arithmetic;
 mod colour;
 mod decoder;
 mod entropy;
@@ -71,6 +72,18 @@ pub(super) fn decode(
         && let Some((bitmap, origin)) = decode_own(bytes, header, request)
     {
         return Ok(Decoded { bitmap, icc, orientation: info.orientation, scale: request.scale, origin });
+    }
+    if header.arithmetic {
+        // Neither general decoder reads arithmetic coding: what thumbing's decoder declines
+        // is an error.
+        return Err(if header.precision != 8 {
+            Error::UnsupportedFormat(format!("{}-bit arithmetic-coded JPEG is not supported", header.precision))
+        } else {
+            corrupt(
+                "the arithmetic-coded data is damaged or truncated, or its sampling factors have a ratio that is not \
+                 an integer",
+            )
+        });
     }
     let bitmap = if header.precision == 8 && header.kind != FrameKind::Lossless {
         decode_zune(bytes, header, fail_on)?
