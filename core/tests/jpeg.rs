@@ -189,6 +189,24 @@ fn arithmetic_coded_files_match_libjpeg_turbo() {
 }
 
 #[test]
+fn damaged_arithmetic_data_is_a_corrupt_error() {
+    // No general decoder reads arithmetic coding: what thumbing's decoder declines is a
+    // typed error, whatever the FailOn setting, and never a panic.
+    for name in ["arithmetic.jpg", "arithmetic-progressive.jpg"] {
+        let whole = fixture(name);
+        assert!(thumbing::decode_jpeg_scaled(&whole, 8).unwrap().is_some(), "{name}");
+        for cut in [whole.len() / 3, whole.len() * 2 / 3] {
+            let truncated = &whole[..cut];
+            assert!(thumbing::decode_jpeg_scaled(truncated, 4).unwrap().is_none(), "{name} cut at {cut}");
+            for fail_on in [thumbing::FailOn::Truncated, thumbing::FailOn::Never] {
+                let err = thumbing::Options::new().size(32).fail_on(fail_on).process(truncated).unwrap_err();
+                assert!(matches!(err, thumbing::Error::Corrupt(_)), "{name} cut at {cut}: {err}");
+            }
+        }
+    }
+}
+
+#[test]
 fn corpus_jpegs_are_decoded_by_thumbing_and_match_libjpeg_turbo() {
     let Some(root) = corpus() else { return };
     if !libjpeg::available() {

@@ -805,6 +805,11 @@ mod tests {
         let mut files = generated();
         files.push(("landscape_6".into(), include_bytes!("../../../../fixtures/landscape_6.jpg").to_vec()));
         files.push(("progressive-cat".into(), include_bytes!("../../../../fixtures/progressive-cat.jpg").to_vec()));
+        files.push(("arithmetic".into(), include_bytes!("../../../../fixtures/arithmetic.jpg").to_vec()));
+        files.push((
+            "arithmetic-progressive".into(),
+            include_bytes!("../../../../fixtures/arithmetic-progressive.jpg").to_vec(),
+        ));
         let mut state = 0x9E37_79B9;
         for (name, bytes) in &files {
             let header = super::super::read_header(bytes).unwrap();
