@@ -19,7 +19,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[non_exhaustive]
 pub enum Error {
     /// The bytes are not in a format thumbing decodes (JPEG, PNG, WebP, GIF), or use a
-    /// feature of that format which is not supported (e.g. arithmetic-coded JPEG).
+    /// feature of that format which is not supported (e.g. lossless arithmetic-coded JPEG).
     #[error("unsupported format: {0}")]
     UnsupportedFormat(String),
     /// The bytes claim a supported format but are damaged: truncated, bad checksums, invalid

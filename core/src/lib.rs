@@ -135,9 +135,10 @@ pub fn probe(bytes: &[u8]) -> Result<ImageInfo> {
 /// domain (libjpeg's scaled decoding), so a 1/8 decode costs little more than reading the
 /// file.
 ///
-/// Returns `Ok(None)` when the file is outside what thumbing's decoder covers (arithmetic
-/// coding, 12-bit or lossless frames, non-integer sampling ratios, damaged or truncated
-/// data); [`Options`] then decodes it at full size with the general decoder. The size is
+/// Baseline, extended and progressive frames, Huffman- or arithmetic-coded. Returns
+/// `Ok(None)` when the file is outside what thumbing's decoder covers (12-bit or lossless
+/// frames, non-integer sampling ratios, damaged or truncated data); [`Options`] then decodes
+/// it at full size with the general decoder (arithmetic-coded ones it reports as corrupt). The size is
 /// rounded up (`ceil(width * scale / 8)`); pixels are as stored: RGB, gray or CMYK ink, not
 /// turned upright and not colour-managed. Default [`Limits`] apply.
 ///

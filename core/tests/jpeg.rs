@@ -186,6 +186,23 @@ fn arithmetic_coded_files_match_libjpeg_turbo() {
         let avatar = thumbing::Options::new().size(48).render(&jpeg).unwrap_or_else(|e| panic!("{label}: {e}"));
         assert_eq!((avatar[0].width, avatar[0].height), (48, 48), "{label}");
     }
+    // Scan scripts: sequential scans of one component each (the statistics areas start over
+    // with each scan), and progressive DC scans per component with bit-by-bit refinement.
+    for (label, script, sample) in [
+        ("arithmetic one component per scan", "0;\n1;\n2;\n", "2x2"),
+        (
+            "arithmetic progressive, separate DC scans",
+            "0: 0 0 0 1;\n1: 0 0 0 1;\n2: 0 0 0 1;\n0: 1 5 0 2;\n0: 6 63 0 2;\n1: 1 63 0 1;\n2: 1 63 0 1;\n\
+             0: 1 63 2 1;\n0 1 2: 0 0 1 0;\n0: 1 63 1 0;\n1: 1 63 1 0;\n2: 1 63 1 0;\n",
+            "2x1",
+        ),
+    ] {
+        let path = libjpeg::temp_file(&label.replace([' ', ','], "-"), script);
+        let path_arg = path.to_string_lossy().into_owned();
+        let jpeg = libjpeg::cjpeg(&source, &["-arithmetic", "-sample", sample, "-scans", &path_arg]);
+        let _ = std::fs::remove_file(&path);
+        check(label, &jpeg, sample == "2x2");
+    }
 }
 
 #[test]
