@@ -182,6 +182,13 @@ fn arithmetic_coded_files_match_libjpeg_turbo() {
             "{label}: cjpeg wrote no arithmetic frame"
         );
         check(label, &jpeg, exact_at_3);
+        // The entropy coding is lossless: the same coefficients Huffman-coded decode to the
+        // same pixels, at every scale.
+        let huffman = libjpeg::cjpeg(&source, args);
+        for scale in 1..=8 {
+            let decode = |bytes: &[u8]| thumbing::decode_jpeg_scaled(bytes, scale).unwrap().unwrap();
+            assert!(decode(&jpeg) == decode(&huffman), "{label}: differs from its Huffman twin at {scale}/8");
+        }
         // Through the pipeline, at a reduced scale and for a crop.
         let avatar = thumbing::Options::new().size(48).render(&jpeg).unwrap_or_else(|e| panic!("{label}: {e}"));
         assert_eq!((avatar[0].width, avatar[0].height), (48, 48), "{label}");

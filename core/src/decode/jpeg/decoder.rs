@@ -312,8 +312,7 @@ impl Frame {
                 return Err(Unsupported);
             }
             // Arithmetic-coded scans always keep their coefficients (one path for them all).
-            self.direct =
-                index == 0 && scan.components.len() == self.components.len() && !self.header.arithmetic;
+            self.direct = index == 0 && scan.components.len() == self.components.len() && !self.header.arithmetic;
         }
         if let Some(plan) = &self.plan
             && !*plan.get(index).ok_or(Unsupported)?
