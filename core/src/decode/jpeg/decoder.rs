@@ -157,6 +157,29 @@ impl Component {
         let (x, y) = (bx.checked_sub(self.bx0)?, by.checked_sub(self.by0)?);
         (x < self.region_w && y < self.region_h).then(|| (y * self.region_w + x) * self.keep.per_block)
     }
+
+    /// What a progressive scan decodes block (`bx`, `by`) into: the kept corner, its stored
+    /// coefficients (`scratch` outside the region) and its record of non-zero coefficients
+    /// when one is kept. Outside the region nothing is stored, so a refinement scan can only
+    /// be followed there with that record (kept whenever a refinement scan is to be decoded).
+    fn progressive_block<'a>(
+        &'a mut self,
+        bx: usize,
+        by: usize,
+        scratch: &'a mut [i16],
+        refine: bool,
+    ) -> Result<(&'a Keep, &'a mut [i16], Option<&'a mut u64>), Unsupported> {
+        let at = self.coefs_at(bx, by);
+        let history = self.history.get_mut(by * self.blocks_w + bx);
+        if refine && at.is_none() && history.is_none() {
+            return Err(Unsupported);
+        }
+        let coefs = match at {
+            Some(at) => &mut self.coefs[at..at + self.keep.per_block],
+            None => scratch,
+        };
+        Ok((&self.keep, coefs, history))
+    }
 }
 
 /// The decoder's state once the frame header is known.
@@ -447,13 +470,8 @@ impl Frame {
         scan: &ScanHeader,
         tables: &Tables,
     ) -> Result<bool, Unsupported> {
-        let units = self.units(scan);
+        let (units, stop) = self.units(scan);
         let restart = tables.restart_interval;
-        // Units (MCU rows, or block rows of a single component) past the region's last row.
-        let stop = match units {
-            ScanUnits::Mcus { .. } => self.mcu_rows.1,
-            ScanUnits::Blocks { .. } => self.mcu_rows.1 * self.components[scan.components[0].0].spec.v,
-        };
         let mut scratch = [0i16; 64];
         if !self.header.progressive {
             let mut huffman = Vec::with_capacity(scan.components.len());
@@ -509,23 +527,11 @@ impl Frame {
         let component = &mut self.components[c];
         let refine = scan.ah != 0;
         entropy::walk_scan(reader, &units, restart, stop, |reader, state, _, bx, by| {
-            let at = component.coefs_at(bx, by);
-            let per_block = component.keep.per_block;
-            let coefs = match at {
-                Some(at) => &mut component.coefs[at..at + per_block],
-                None => &mut scratch[..],
-            };
-            let history = component.history.get_mut(by * component.blocks_w + bx);
-            // Outside the region nothing is stored: a refinement scan can only be followed
-            // with the record of which coefficients are non-zero (kept whenever a refinement
-            // scan is to be decoded).
-            if refine && at.is_none() && history.is_none() {
-                return Err(Unsupported);
-            }
+            let (keep, coefs, history) = component.progressive_block(bx, by, &mut scratch, refine)?;
             if refine {
-                entropy::ac_refine(reader, &band, &component.keep, &mut state.eob_run, coefs, history)
+                entropy::ac_refine(reader, &band, keep, &mut state.eob_run, coefs, history)
             } else {
-                entropy::ac_first(reader, &band, &component.keep, &mut state.eob_run, coefs, history)
+                entropy::ac_first(reader, &band, keep, &mut state.eob_run, coefs, history)
             }
         })
     }
@@ -538,12 +544,8 @@ impl Frame {
         scan: &ScanHeader,
         tables: &Tables,
     ) -> Result<bool, Unsupported> {
-        let units = self.units(scan);
+        let (units, stop) = self.units(scan);
         let restart = tables.restart_interval;
-        let stop = match units {
-            ScanUnits::Mcus { .. } => self.mcu_rows.1,
-            ScanUnits::Blocks { .. } => self.mcu_rows.1 * self.components[scan.components[0].0].spec.v,
-        };
         let coding: Vec<(usize, arithmetic::Coding)> = scan
             .components
             .iter()
@@ -586,39 +588,28 @@ impl Frame {
         let component = &mut components[c];
         let refine = scan.ah != 0;
         arithmetic::walk_scan(decoder, &units, restart, stop, |decoder, state, _, bx, by| {
-            let at = component.coefs_at(bx, by);
-            let per_block = component.keep.per_block;
-            let coefs = match at {
-                Some(at) => &mut component.coefs[at..at + per_block],
-                None => &mut scratch[..],
-            };
-            let history = component.history.get_mut(by * component.blocks_w + bx);
-            // As for Huffman data: outside the region only the record of non-zero
-            // coefficients can drive a refinement scan.
-            if refine && at.is_none() && history.is_none() {
-                return Err(Unsupported);
-            }
+            let (keep, coefs, history) = component.progressive_block(bx, by, &mut scratch, refine)?;
             if refine {
-                arithmetic::ac_refine(decoder, state, &coding, band, &component.keep, coefs, history)
+                arithmetic::ac_refine(decoder, state, &coding, band, keep, coefs, history)
             } else {
-                arithmetic::ac_first(decoder, state, &coding, band, &component.keep, coefs, history)
+                arithmetic::ac_first(decoder, state, &coding, band, keep, coefs, history)
             }
         })
     }
 
-    /// The units a scan walks: MCUs when it carries several components, else the blocks of
-    /// its one component.
-    fn units(&self, scan: &ScanHeader) -> ScanUnits {
+    /// The units a scan walks (MCUs when it carries several components, else the blocks of
+    /// its one component), and the first row of units past the region's last row.
+    fn units(&self, scan: &ScanHeader) -> (ScanUnits, usize) {
         if scan.components.len() > 1 {
             let factors = scan
                 .components
                 .iter()
                 .map(|&(c, _, _)| (self.components[c].spec.h, self.components[c].spec.v))
                 .collect();
-            ScanUnits::Mcus { w: self.mcus_w, h: self.mcus_h, factors }
+            (ScanUnits::Mcus { w: self.mcus_w, h: self.mcus_h, factors }, self.mcu_rows.1)
         } else {
             let only = &self.components[scan.components[0].0];
-            ScanUnits::Blocks { w: only.own_w, h: only.own_h }
+            (ScanUnits::Blocks { w: only.own_w, h: only.own_h }, self.mcu_rows.1 * only.spec.v)
         }
     }
 
