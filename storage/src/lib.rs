@@ -12,7 +12,8 @@
 //! | [`MemoryStore`] | tests: a map in memory |
 //!
 //! The trait speaks S3's vocabulary — buckets, keys, ETags, `Content-Type`, `Cache-Control`,
-//! user metadata, object tags — and nothing more than the avatar pipeline needs. Every
+//! user metadata, object tags, listings in key order — and nothing more than the avatar
+//! pipeline needs. Every
 //! method returns a boxed future, so the trait is object-safe: a web service can hold an
 //! `Arc<dyn Store>` and pick the implementation at start-up. Errors are one
 //! [`StoreError`] whose [`kind`](StoreError::kind) tells a missing object, an oversized one
@@ -95,6 +96,85 @@ pub trait Store: Send + Sync {
 
     /// Replaces an object's whole tag set.
     fn set_tags<'a>(&'a self, bucket: &'a str, key: &'a str, tags: Tags) -> BoxFuture<'a, StoreResult<()>>;
+
+    /// Lists up to `max_keys` objects of `bucket` whose keys start with `prefix` and sort
+    /// after `start_after` (when given), in ascending order of their UTF-8 bytes — S3's
+    /// `ListObjectsV2` with `StartAfter`. A `max_keys` of 0 is taken as 1, and S3 answers at
+    /// most 1000 keys a page whatever is asked. When [`ListPage::truncated`] is set, more objects
+    /// follow: list again from the page's last key ([`list_all`] does). Because the order is
+    /// fixed, a key is also a resumable position in a long walk over a bucket.
+    ///
+    /// A bucket that does not exist is [`StoreErrorKind::NotFound`] on S3, and empty for the
+    /// stores whose buckets need not be created ([`LocalStore`], [`MemoryStore`]).
+    fn list<'a>(
+        &'a self,
+        bucket: &'a str,
+        prefix: &'a str,
+        start_after: Option<&'a str>,
+        max_keys: usize,
+    ) -> BoxFuture<'a, StoreResult<ListPage>>;
+}
+
+/// One object of a [`Store::list`] page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedObject {
+    /// The key.
+    pub key: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// The entity tag, without quotes, when the store knows it without reading the object
+    /// (S3 and [`MemoryStore`]); `None` from a [`LocalStore`], whose ETags are content hashes:
+    /// [`Store::head`] computes it.
+    pub etag: Option<String>,
+}
+
+/// A page of [`Store::list`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListPage {
+    /// The objects, in ascending key order.
+    pub objects: Vec<ListedObject>,
+    /// More objects follow the last one.
+    pub truncated: bool,
+}
+
+/// The most keys [`list_all`] asks for in one [`Store::list`] call: S3's own limit.
+pub const LIST_PAGE_SIZE: usize = 1000;
+
+/// Every object of `bucket` under `prefix` after `start_after`, in key order, page by page.
+///
+/// ```
+/// use thumbing_storage::{MemoryStore, list_all};
+///
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// let store = MemoryStore::new();
+/// for key in ["uploads/b.jpg", "uploads/a.jpg", "avatars/a.jpg", "uploads/c.png"] {
+///     store.insert("bucket", key, vec![1, 2, 3]);
+/// }
+/// let all = list_all(&store, "bucket", "uploads/", None).await?;
+/// let keys: Vec<&str> = all.iter().map(|o| o.key.as_str()).collect();
+/// assert_eq!(keys, ["uploads/a.jpg", "uploads/b.jpg", "uploads/c.png"]);
+/// let rest = list_all(&store, "bucket", "uploads/", Some("uploads/a.jpg")).await?;
+/// assert_eq!(rest.len(), 2);
+/// # Ok::<(), thumbing_storage::StoreError>(())
+/// # }).unwrap();
+/// ```
+pub async fn list_all(
+    store: &dyn Store,
+    bucket: &str,
+    prefix: &str,
+    start_after: Option<&str>,
+) -> StoreResult<Vec<ListedObject>> {
+    let mut all: Vec<ListedObject> = Vec::new();
+    let mut after = start_after.map(str::to_owned);
+    loop {
+        let page = store.list(bucket, prefix, after.as_deref(), LIST_PAGE_SIZE).await?;
+        let last = page.objects.last().map(|o| o.key.clone());
+        all.extend(page.objects);
+        match last {
+            Some(last) if page.truncated => after = Some(last),
+            _ => return Ok(all),
+        }
+    }
 }
 
 /// An object's data and metadata, as returned by [`Store::get`].

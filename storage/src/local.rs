@@ -8,8 +8,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    BoxFuture, Object, ObjectMeta, PutOptions, Store, StoreError, StoreErrorKind, StoreResult, Tags, content_etag,
-    display_location,
+    BoxFuture, ListPage, ListedObject, Object, ObjectMeta, PutOptions, Store, StoreError, StoreErrorKind, StoreResult,
+    Tags, content_etag, display_location,
 };
 
 /// Where headers, metadata and tags are kept, beside the bucket folders. Bucket names
@@ -156,6 +156,38 @@ impl LocalStore {
         })
     }
 
+    /// Every key of `bucket` under `prefix` with its size, sorted. Folders that cannot hold
+    /// such a key are not entered; names that are not UTF-8 cannot be keys and are left out.
+    fn keys_under(&self, bucket: &str, prefix: &str) -> StoreResult<Vec<(String, u64)>> {
+        check_bucket(bucket)?;
+        let mut keys = Vec::new();
+        let mut folders = vec![(self.root.join(bucket), String::new())];
+        while let Some((dir, key_prefix)) = folders.pop() {
+            let entries = match std::fs::read_dir(&dir) {
+                Ok(entries) => entries,
+                Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(io_error(bucket, &key_prefix, &e)),
+            };
+            for entry in entries {
+                let entry = entry.map_err(|e| io_error(bucket, &key_prefix, &e))?;
+                let Ok(name) = entry.file_name().into_string() else { continue };
+                let key = format!("{key_prefix}{name}");
+                let file_type = entry.file_type().map_err(|e| io_error(bucket, &key, &e))?;
+                if file_type.is_dir() {
+                    let folder = format!("{key}/");
+                    if folder.starts_with(prefix) || prefix.starts_with(&folder) {
+                        folders.push((entry.path(), folder));
+                    }
+                } else if file_type.is_file() && key.starts_with(prefix) {
+                    let size = entry.metadata().map_err(|e| io_error(bucket, &key, &e))?.len();
+                    keys.push((key, size));
+                }
+            }
+        }
+        keys.sort_unstable();
+        Ok(keys)
+    }
+
     fn read_existing(&self, bucket: &str, key: &str) -> StoreResult<Vec<u8>> {
         let path = self.path_of(bucket, key)?;
         std::fs::read(&path).map_err(|e| io_error(bucket, key, &e))
@@ -274,6 +306,25 @@ impl Store for LocalStore {
             let mut sidecar = store.read_sidecar(&bucket, &key)?;
             sidecar.tags = tags;
             store.write_sidecar(&bucket, &key, &sidecar)
+        }))
+    }
+
+    fn list<'a>(
+        &'a self,
+        bucket: &'a str,
+        prefix: &'a str,
+        start_after: Option<&'a str>,
+        max_keys: usize,
+    ) -> BoxFuture<'a, StoreResult<ListPage>> {
+        let (bucket, prefix, start_after) = (bucket.to_owned(), prefix.to_owned(), start_after.map(str::to_owned));
+        Box::pin(self.blocking(move |store| {
+            let mut keys = store
+                .keys_under(&bucket, &prefix)?
+                .into_iter()
+                .filter(|(key, _)| start_after.as_deref().is_none_or(|after| key.as_str() > after))
+                .map(|(key, size)| ListedObject { key, size, etag: None });
+            let objects: Vec<ListedObject> = keys.by_ref().take(max_keys.max(1)).collect();
+            Ok(ListPage { objects, truncated: keys.next().is_some() })
         }))
     }
 }

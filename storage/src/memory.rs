@@ -4,7 +4,8 @@ use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard};
 
 use crate::{
-    BoxFuture, Object, ObjectMeta, PutOptions, Store, StoreError, StoreResult, Tags, content_etag, display_location,
+    BoxFuture, ListPage, ListedObject, Object, ObjectMeta, PutOptions, Store, StoreError, StoreResult, Tags,
+    content_etag, display_location,
 };
 
 /// One object held by a [`MemoryStore`].
@@ -181,6 +182,28 @@ impl Store for MemoryStore {
                 ));
             }
             self.with_object(bucket, key, |o| o.tags = tags)
+        })
+    }
+
+    fn list<'a>(
+        &'a self,
+        bucket: &'a str,
+        prefix: &'a str,
+        start_after: Option<&'a str>,
+        max_keys: usize,
+    ) -> BoxFuture<'a, StoreResult<ListPage>> {
+        Box::pin(async move {
+            let objects = self.lock();
+            let mut matching = objects
+                .iter()
+                .filter(|((b, k), _)| b == bucket && k.starts_with(prefix) && start_after.is_none_or(|a| k.as_str() > a))
+                .map(|((_, key), o)| ListedObject {
+                    key: key.clone(),
+                    size: o.data.len() as u64,
+                    etag: Some(content_etag(&o.data)),
+                });
+            let page: Vec<ListedObject> = matching.by_ref().take(max_keys.max(1)).collect();
+            Ok(ListPage { objects: page, truncated: matching.next().is_some() })
         })
     }
 }

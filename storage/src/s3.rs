@@ -29,8 +29,8 @@ use aws_smithy_http_client::tls;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 use crate::{
-    BoxFuture, Object, ObjectMeta, PutOptions, Store, StoreError, StoreErrorKind, StoreResult, Tags, display_location,
-    normalize_etag,
+    BoxFuture, ListPage, ListedObject, Object, ObjectMeta, PutOptions, Store, StoreError, StoreErrorKind, StoreResult,
+    Tags, display_location, normalize_etag,
 };
 
 /// A [`Store`] on Amazon S3 (or MinIO, moto, Ceph, … through a custom endpoint).
@@ -442,6 +442,39 @@ impl Store for S3Store {
                 .await
                 .map_err(|e| sdk_error("PUT tagging of", bucket, key, e))?;
             Ok(())
+        })
+    }
+
+    fn list<'a>(
+        &'a self,
+        bucket: &'a str,
+        prefix: &'a str,
+        start_after: Option<&'a str>,
+        max_keys: usize,
+    ) -> BoxFuture<'a, StoreResult<ListPage>> {
+        Box::pin(async move {
+            let out = self
+                .client
+                .list_objects_v2()
+                .bucket(bucket)
+                .prefix(prefix)
+                .set_start_after(start_after.map(str::to_owned))
+                .max_keys(i32::try_from(max_keys.clamp(1, 1000)).unwrap_or(1000))
+                .send()
+                .await
+                .map_err(|e| sdk_error("LIST", bucket, prefix, e))?;
+            let objects = out
+                .contents()
+                .iter()
+                .filter_map(|o| {
+                    Some(ListedObject {
+                        key: o.key()?.to_owned(),
+                        size: o.size().and_then(|s| u64::try_from(s).ok()).unwrap_or(0),
+                        etag: o.e_tag().map(|e| normalize_etag(e).to_owned()),
+                    })
+                })
+                .collect();
+            Ok(ListPage { objects, truncated: out.is_truncated().unwrap_or(false) })
         })
     }
 }

@@ -1,5 +1,5 @@
 //! The folder-backed store: the same behaviour as S3 for everything the avatar services
-//! use, and no way out of its root.
+//! use, and no way out of its root. Listings are checked here for the memory store too.
 
 use std::path::{Path, PathBuf};
 
@@ -72,4 +72,26 @@ async fn keys_cannot_leave_the_root() {
         assert_eq!(err.kind(), StoreErrorKind::Invalid, "{bucket}/{key}");
     }
     assert!(!root.join("x").exists());
+}
+
+mod common;
+
+#[tokio::test]
+async fn listing_is_in_key_order_and_resumable() {
+    let root = fresh_dir("local-list");
+    let store = LocalStore::new(&root);
+    common::listing_follows_s3(&store, "uploads").await;
+    // A bucket that was never written to is empty, as buckets need no creating here.
+    assert!(store.list("never-written", "", None, 10).await.unwrap().objects.is_empty());
+    // The store's own bookkeeping (headers, staged writes) is not listed.
+    store.put("uploads", "uploads/meta.jpg", vec![1], PutOptions::default().content_type("image/jpeg")).await.unwrap();
+    let listed = thumbing_storage::list_all(&store, "uploads", "", None).await.unwrap();
+    assert!(listed.iter().all(|o| !o.key.contains(".meta") && !o.key.contains(".tmp")), "{listed:?}");
+}
+
+#[tokio::test]
+async fn the_memory_store_lists_the_same_way() {
+    let store = thumbing_storage::MemoryStore::new();
+    common::listing_follows_s3(&store, "uploads").await;
+    assert!(store.list("never-written", "", None, 10).await.unwrap().objects.is_empty());
 }

@@ -57,3 +57,14 @@ async fn store_operations_round_trip() {
     let keys: Vec<_> = listed.contents().iter().filter_map(|o| o.key()).collect();
     assert_eq!(keys, ["d/e+f.png"]);
 }
+
+mod common;
+
+#[tokio::test]
+async fn listing_is_in_key_order_and_resumable() {
+    let Some(store) = test_store() else { return };
+    let bucket = new_bucket(&store, "list").await;
+    common::listing_follows_s3(&store, &bucket).await;
+    let missing = format!("{bucket}-missing");
+    assert_eq!(store.list(&missing, "", None, 10).await.unwrap_err().kind(), StoreErrorKind::NotFound);
+}
