@@ -30,6 +30,12 @@ trap 'exit 130' INT TERM
 step() { printf '\n==> %s\n' "$*"; }
 
 install_moto "$venv"
+# The reference JSON Schema validator, for the S3 Batch Operations response schema
+# (lambda/tests/regeneration.rs); moto[server] usually brings it already.
+JSONSCHEMA_VERSION="4.26.0"
+if ! "$venv/bin/python" -c "import jsonschema" 2>/dev/null; then
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "jsonschema==$JSONSCHEMA_VERSION"
+fi
 start_moto "$venv" "$log_dir/moto.log"
 endpoint="$moto_endpoint"
 
@@ -39,5 +45,5 @@ cargo clippy --locked -p thumbing-storage -p thumbing-lambda --all-targets -- -D
 step "cargo test -p thumbing-storage -p thumbing-lambda"
 # Unit, integration and doc tests. The caller's AWS profile or endpoint must not leak in.
 env -u AWS_PROFILE -u AWS_ENDPOINT_URL -u AWS_ENDPOINT_URL_S3 \
-    THUMBING_TEST_S3_ENDPOINT="$endpoint" \
+    THUMBING_TEST_S3_ENDPOINT="$endpoint" THUMBING_TEST_PYTHON="$venv/bin/python" \
     cargo test -p thumbing-storage -p thumbing-lambda --no-fail-fast

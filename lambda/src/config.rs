@@ -1,5 +1,6 @@
 //! The function's configuration, read once from the environment at cold start.
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use thumbing::{Crop, Limits, MAX_OUTPUT_SIDE, OptionWord, OutputFormat};
@@ -159,6 +160,12 @@ impl std::error::Error for ConfigError {}
 /// an old one for at most five minutes.
 pub const DEFAULT_CACHE_CONTROL: &str = "public, max-age=300";
 
+/// The variables one job may change with [`Config::with_overrides`]: what the avatars look
+/// like and how they are served. Where they are read from and written to, the input limits
+/// and the failure action stay those of the function.
+pub const JOB_SETTINGS: &[&str] =
+    &["SIZES", "PROCESS_WIDTH", "PROCESS_HEIGHT", "OUTPUT_FORMAT", "QUALITY", "CROP", "CACHE_CONTROL"];
+
 impl Config {
     /// The defaults, writing to `dest_bucket`.
     ///
@@ -205,13 +212,62 @@ impl Config {
     /// # Ok::<(), thumbing_lambda::handler::ConfigError>(())
     /// ```
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        Config::read(Config::new(String::new()), lookup)
+    }
+
+    /// This configuration with some output settings replaced for one job, e.g. the
+    /// `userArguments` of an S3 Batch Operations job: `{"SIZES": "512,128"}`. The names
+    /// are those of [`JOB_SETTINGS`]; each value is parsed and checked exactly as the
+    /// variable of that name, and a blank value keeps the current setting. Every problem is
+    /// reported at once, and a name that is not a job setting is one.
+    ///
+    /// ```
+    /// use std::collections::BTreeMap;
+    /// use thumbing_lambda::handler::Config;
+    ///
+    /// let config = Config::new("assets");
+    /// let job = BTreeMap::from([("SIZES".to_owned(), "256,64".to_owned()), ("OUTPUT_FORMAT".to_owned(), "webp".to_owned())]);
+    /// let changed = config.with_overrides(&job)?;
+    /// assert_eq!((changed.width, changed.extra_sizes.clone()), (256, vec![64]));
+    /// assert_eq!(changed.dest_bucket, "assets");
+    ///
+    /// let bad = BTreeMap::from([("QUALITY".to_owned(), "0".to_owned()), ("DEST_BUCKET_NAME".to_owned(), "x".to_owned())]);
+    /// let err = config.with_overrides(&bad).unwrap_err();
+    /// assert_eq!(err.problems().len(), 2);
+    /// # Ok::<(), thumbing_lambda::handler::ConfigError>(())
+    /// ```
+    pub fn with_overrides(&self, settings: &BTreeMap<String, String>) -> Result<Config, ConfigError> {
+        let unknown: Vec<String> = settings
+            .keys()
+            .filter(|name| !JOB_SETTINGS.contains(&name.as_str()))
+            .map(|name| format!("{name} cannot be set for one job: the settings a job may change are {}", JOB_SETTINGS.join(", ")))
+            .collect();
+        let changed = Config::read(self.clone(), |name| {
+            if JOB_SETTINGS.contains(&name) { settings.get(name).cloned() } else { None }
+        });
+        match changed {
+            Ok(config) if unknown.is_empty() => Ok(config),
+            Ok(_) => Err(ConfigError { problems: unknown }),
+            Err(mut e) => {
+                e.problems.splice(0..0, unknown);
+                Err(e)
+            }
+        }
+    }
+
+    /// Reads the variables through `lookup` over `base`: unset and blank variables keep
+    /// `base`'s values.
+    fn read(base: Config, lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let get = |name: &str| lookup(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
         let mut problems = Vec::new();
-        let mut config = Config::new(String::new());
+        let mut config = base;
 
         match get("DEST_BUCKET_NAME") {
             Some(bucket) => config.dest_bucket = bucket,
-            None => problems.push("DEST_BUCKET_NAME is required: the bucket the avatars are written to".to_owned()),
+            None if config.dest_bucket.is_empty() => {
+                problems.push("DEST_BUCKET_NAME is required: the bucket the avatars are written to".to_owned())
+            }
+            None => {}
         }
         if let Some(v) = lookup("FOLDER_INPUT") {
             config.input_prefix = folder(&v);
@@ -583,5 +639,55 @@ mod tests {
             from(&[("DEST_BUCKET_NAME", "a"), ("CROP", "0.2,0.8")]).unwrap().crop,
             Crop::Focal { x: 0.2, y: 0.8 }
         );
+    }
+
+    fn job(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    }
+
+    #[test]
+    fn a_job_changes_only_what_it_names() {
+        let base = from(&[
+            ("DEST_BUCKET_NAME", "assets"),
+            ("FOLDER_INPUT", "in"),
+            ("SIZES", "512,128"),
+            ("QUALITY", "70"),
+            ("MAX_PIXELS", "1000"),
+            ("ON_FAILURE", "move"),
+        ])
+        .unwrap();
+        let c = base.with_overrides(&job(&[("OUTPUT_FORMAT", "webp"), ("CROP", "0.5,0.25"), ("QUALITY", " ")])).unwrap();
+        assert_eq!((c.format, c.crop), (OutputFormat::WebP, Crop::Focal { x: 0.5, y: 0.25 }));
+        assert_eq!((c.width, c.extra_sizes.clone(), c.quality), (512, vec![128], 70), "blank keeps the setting");
+        assert_eq!((c.input_prefix.as_str(), c.max_pixels, c.on_failure), ("in/", 1000, FailureAction::Move));
+        assert_ne!(c.fingerprint(), base.fingerprint());
+
+        let c = base.with_overrides(&job(&[("SIZES", "256"), ("CACHE_CONTROL", "public, max-age=60")])).unwrap();
+        assert_eq!((c.width, c.height, c.extra_sizes.clone()), (256, 256, vec![]));
+        assert_eq!(c.cache_control, "public, max-age=60");
+        assert_eq!(base.with_overrides(&BTreeMap::new()).unwrap(), base);
+    }
+
+    #[test]
+    fn a_job_is_checked_like_the_environment() {
+        let base = Config::new("assets");
+        let err = base
+            .with_overrides(&job(&[
+                ("SIZES", "64,64"),
+                ("OUTPUT_FORMAT", "gif"),
+                ("FOLDER_OUTPUT", "elsewhere"),
+                ("MAX_PIXELS", "1"),
+                ("sizes", "128"),
+            ]))
+            .unwrap_err();
+        let text = err.to_string();
+        for name in ["SIZES", "OUTPUT_FORMAT is not one of", "FOLDER_OUTPUT cannot", "MAX_PIXELS cannot", "sizes cannot"] {
+            let name = name.replace("OUTPUT_FORMAT is", "OUTPUT_FORMAT \"gif\" is");
+            assert!(text.contains(&name), "{name:?} missing from: {text}");
+        }
+        assert_eq!(err.problems().len(), 5, "{text}");
+        // The same words as the environment, from core's vocabulary.
+        let from_env = from(&[("DEST_BUCKET_NAME", "a"), ("OUTPUT_FORMAT", "gif")]).unwrap_err();
+        assert!(err.problems().contains(&from_env.problems()[0]), "{text}");
     }
 }

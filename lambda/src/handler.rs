@@ -10,7 +10,8 @@
 //!    keys under `FOLDER_FAILED`, and the function's own output (the destination bucket
 //!    under `FOLDER_OUTPUT`) are skipped — the last is the loop guard.
 //! 2. If the main avatar already exists and records the same source key, source ETag and
-//!    settings, the record is already done (a retried event costs one `HEAD`).
+//!    settings, and has the configured `Cache-Control`, the record is already done (a
+//!    retried event, or an avatar a regeneration finds up to date, costs one `HEAD`).
 //! 3. The upload is fetched (refused unread above `MAX_INPUT_BYTES`), processed once for
 //!    every size, and written: extra sizes first, the main avatar last.
 //!
@@ -20,14 +21,21 @@
 //! storage failure (network, throttling, permissions) is **transient**: the other records
 //! are still handled, then [`handle_event`] returns an error so Lambda retries the event,
 //! and step 2 makes the retry cheap for the records that had succeeded.
+//!
+//! Objects that are already stored — the tasks of an S3 Batch Operations job
+//! ([`crate::batch`]) and the uploads a regeneration walks over ([`crate::regenerate`]) —
+//! take the same path: [`handle_stored_object`] reads their size and ETag and hands them to
+//! [`handle_record`] as the `ObjectCreated` record S3 would have sent. [`handle_invocation`]
+//! is what the function runs: it tells the kinds of payload apart by their shape.
 
 use std::time::Instant;
 
 use aws_lambda_events::event::s3::{S3Event, S3EventRecord};
+use aws_lambda_events::s3::batch_job::S3BatchJobResponse;
 use serde::Serialize;
 use tracing::{error, info, warn};
 
-pub use crate::config::{Config, ConfigError, DEFAULT_CACHE_CONTROL, FailureAction, OutputSpec};
+pub use crate::config::{Config, ConfigError, DEFAULT_CACHE_CONTROL, FailureAction, JOB_SETTINGS, OutputSpec};
 use thumbing_storage::{PutOptions, Store, StoreError, StoreErrorKind, normalize_etag};
 
 /// User-metadata name of the source `bucket/key` stored with each avatar.
@@ -226,12 +234,111 @@ pub async fn handle_payload(
     config: &Config,
     payload: serde_json::Value,
 ) -> Result<Report, HandlerError> {
-    if payload.get("Event").and_then(|e| e.as_str()) == Some("s3:TestEvent") {
-        info!("S3 test event received");
-        return Ok(Report::default());
+    match PayloadShape::of(&payload) {
+        PayloadShape::TestEvent => {
+            info!("S3 test event received");
+            Ok(Report::default())
+        }
+        PayloadShape::S3Event => {
+            let event: S3Event =
+                serde_json::from_value(payload).map_err(|e| HandlerError::InvalidEvent(e.to_string()))?;
+            handle_event(store, config, event).await
+        }
+        PayloadShape::Batch => Err(HandlerError::InvalidEvent(
+            "this is an S3 Batch Operations invocation, which handle_invocation answers".into(),
+        )),
+        PayloadShape::Unknown(what) => Err(HandlerError::InvalidEvent(what)),
     }
-    let event: S3Event = serde_json::from_value(payload).map_err(|e| HandlerError::InvalidEvent(e.to_string()))?;
-    handle_event(store, config, event).await
+}
+
+/// What the function answers: the [`Report`] of an S3 event, or the response to an S3
+/// Batch Operations invocation, whose `results` Batch Operations reads.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum Response {
+    /// The answer to an S3 event notification (or test event).
+    Event(Report),
+    /// The answer to an S3 Batch Operations invocation.
+    Batch(S3BatchJobResponse),
+}
+
+/// Handles whatever Lambda hands the function, told apart by its shape: an S3 event
+/// notification (`Records`), the S3 test event, or an S3 Batch Operations invocation
+/// (`invocationSchemaVersion`, `job`, `tasks`; see [`crate::batch`]). Any other payload is
+/// [`HandlerError::InvalidEvent`], naming the keys it has.
+///
+/// ```
+/// use thumbing_lambda::handler::{handle_invocation, Config, HandlerError, Response};
+/// use thumbing_storage::MemoryStore;
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// let store = MemoryStore::new();
+/// store.insert("uploads", "me.png", include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/gray.png")).to_vec());
+/// let job = serde_json::json!({
+///     "invocationSchemaVersion": "2.0", "invocationId": "inv-1",
+///     "job": {"id": "job-1", "userArguments": {"SIZES": "256,64"}},
+///     "tasks": [{"taskId": "t-1", "s3Key": "me.png", "s3VersionId": null, "s3Bucket": "uploads"}]
+/// });
+/// let Response::Batch(answer) = handle_invocation(&store, &Config::new("assets"), job).await? else { unreachable!() };
+/// assert_eq!(answer.results[0].result_code.as_deref(), Some("Succeeded"));
+/// assert!(store.object("assets", "avatars/me-64.jpg").is_some());
+///
+/// let err = handle_invocation(&store, &Config::new("assets"), serde_json::json!({"hello": 1})).await.unwrap_err();
+/// assert!(matches!(err, HandlerError::InvalidEvent(ref m) if m.contains("hello")));
+/// # Ok::<(), HandlerError>(())
+/// # }).unwrap();
+/// ```
+pub async fn handle_invocation(
+    store: &dyn Store,
+    config: &Config,
+    payload: serde_json::Value,
+) -> Result<Response, HandlerError> {
+    if matches!(PayloadShape::of(&payload), PayloadShape::Batch) {
+        let event = serde_json::from_value(payload).map_err(|e| {
+            HandlerError::InvalidEvent(format!("the S3 Batch Operations invocation is malformed: {e}"))
+        })?;
+        return Ok(Response::Batch(crate::batch::handle_batch(store, config, event).await));
+    }
+    handle_payload(store, config, payload).await.map(Response::Event)
+}
+
+/// The kinds of payload the function is invoked with, told apart by their top-level keys.
+enum PayloadShape {
+    S3Event,
+    TestEvent,
+    Batch,
+    /// Anything else, with a sentence saying what it is.
+    Unknown(String),
+}
+
+impl PayloadShape {
+    fn of(payload: &serde_json::Value) -> PayloadShape {
+        let expected = "expected an S3 event notification (\"Records\"), the S3 test event, or an S3 Batch \
+                        Operations invocation (\"invocationSchemaVersion\", \"job\", \"tasks\")";
+        let Some(object) = payload.as_object() else {
+            return PayloadShape::Unknown(format!("{expected}; got a JSON {}", json_kind(payload)));
+        };
+        if object.contains_key("Records") {
+            PayloadShape::S3Event
+        } else if object.get("Event").and_then(|e| e.as_str()) == Some("s3:TestEvent") {
+            PayloadShape::TestEvent
+        } else if object.contains_key("invocationSchemaVersion") && object.contains_key("tasks") {
+            PayloadShape::Batch
+        } else {
+            let keys: Vec<&str> = object.keys().map(String::as_str).take(10).collect();
+            PayloadShape::Unknown(format!("{expected}; got an object with the keys {keys:?}"))
+        }
+    }
+}
+
+fn json_kind(value: &serde_json::Value) -> &'static str {
+    match value {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "boolean",
+        serde_json::Value::Number(_) => "number",
+        serde_json::Value::String(_) => "string",
+        serde_json::Value::Array(_) => "array",
+        serde_json::Value::Object(_) => "object",
+    }
 }
 
 /// Handles every record of an S3 event (see the [module docs](self)). Fails only when
@@ -344,6 +451,75 @@ pub async fn handle_record(store: &dyn Store, config: &Config, record: &S3EventR
     RecordReport { bucket, key, outcome }
 }
 
+/// Handles an object that is already stored rather than announced by an S3 event: a task of
+/// an S3 Batch Operations job, or an upload found by a regeneration. Its size and ETag come
+/// from `known` (a listing) or a `HEAD`; then it is handled by [`handle_record`] exactly as
+/// the `ObjectCreated` record of [`object_created_record`], so the same filters, limits,
+/// failure handling and up-to-date check apply. A vanished object is
+/// [`SkipReason::Missing`]; a failed `HEAD` is a storage failure.
+///
+/// ```
+/// use thumbing_lambda::handler::{handle_stored_object, Config, Outcome};
+/// use thumbing_storage::MemoryStore;
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// let store = MemoryStore::new();
+/// store.insert("uploads", "me.png", include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/gray.png")).to_vec());
+/// let first = handle_stored_object(&store, &Config::new("assets"), "uploads", "me.png", None).await;
+/// assert!(matches!(first.outcome, Outcome::Processed { .. }));
+/// // Nothing changed: the avatar records this upload and these settings.
+/// let again = handle_stored_object(&store, &Config::new("assets"), "uploads", "me.png", None).await;
+/// assert_eq!(again.outcome, Outcome::UpToDate { output: "avatars/me.jpg".into() });
+/// # });
+/// ```
+pub async fn handle_stored_object(
+    store: &dyn Store,
+    config: &Config,
+    bucket: &str,
+    key: &str,
+    known: Option<(u64, String)>,
+) -> RecordReport {
+    let known = match known {
+        Some(known) => Some(known),
+        None => match store.head(bucket, key).await {
+            Ok(Some(meta)) => meta.etag.map(|etag| (meta.size, etag)),
+            Ok(None) => {
+                let outcome = Outcome::Skipped { reason: SkipReason::Missing };
+                info!(bucket, key, status = "skipped", reason = ?SkipReason::Missing, "the object no longer exists");
+                return RecordReport { bucket: bucket.to_owned(), key: key.to_owned(), outcome };
+            }
+            Err(e) if e.is_transient() => {
+                error!(bucket, key, status = "failed", error = %e, "storage failure (transient, retried)");
+                let outcome = Outcome::Failed { message: e.to_string() };
+                return RecordReport { bucket: bucket.to_owned(), key: key.to_owned(), outcome };
+            }
+            // A key the store cannot hold: handle_record rejects it with the store's words.
+            Err(_) => None,
+        },
+    };
+    let (size, etag) = known.map_or((None, None), |(size, etag)| (Some(size), Some(etag)));
+    handle_record(store, config, &object_created_record(bucket, key, size, etag.as_deref())).await
+}
+
+/// The `ObjectCreated:Put` record S3 would send for `bucket`/`key` (the key URL-encoded as S3
+/// spells it), with the object's size and ETag when known.
+///
+/// ```
+/// let record = thumbing_lambda::handler::object_created_record("uploads", "a b+c.jpg", Some(10), Some("abc"));
+/// assert_eq!(record.s3.object.key.as_deref(), Some("a+b%2Bc.jpg"));
+/// assert_eq!(record.s3.object.e_tag.as_deref(), Some("abc"));
+/// assert_eq!(record.event_name.as_deref(), Some("ObjectCreated:Put"));
+/// ```
+pub fn object_created_record(bucket: &str, key: &str, size: Option<u64>, etag: Option<&str>) -> S3EventRecord {
+    let mut record = S3EventRecord::default();
+    record.event_source = Some("aws:s3".into());
+    record.event_name = Some("ObjectCreated:Put".into());
+    record.s3.bucket.name = Some(bucket.to_owned());
+    record.s3.object.key = Some(encode_key(key));
+    record.s3.object.size = size.and_then(|s| i64::try_from(s).ok());
+    record.s3.object.e_tag = etag.map(str::to_owned);
+    record
+}
+
 async fn run_record(store: &dyn Store, config: &Config, record: &S3EventRecord, bucket: &str, key: &str) -> Outcome {
     let skip = |reason| Outcome::Skipped { reason };
     if record.event_name.as_deref().is_some_and(|name| !name.starts_with("ObjectCreated:")) {
@@ -383,7 +559,8 @@ async fn run_record(store: &dyn Store, config: &Config, record: &S3EventRecord, 
             Ok(Some(meta))
                 if meta.metadata.get(META_SOURCE) == Some(&source)
                     && meta.metadata.get(META_SOURCE_ETAG).map(String::as_str) == Some(etag)
-                    && meta.metadata.get(META_SETTINGS) == Some(&settings) =>
+                    && meta.metadata.get(META_SETTINGS) == Some(&settings)
+                    && meta.cache_control.as_deref() == Some(config.cache_control.as_str()) =>
             {
                 return Outcome::UpToDate { output: main_key.clone() };
             }
@@ -491,4 +668,23 @@ pub fn decode_key(raw: &str) -> Option<String> {
     let spaced = raw.replace('+', " ");
     let decoded = percent_encoding::percent_decode_str(&spaced).decode_utf8().ok()?;
     (!decoded.is_empty()).then(|| decoded.into_owned())
+}
+
+/// Encodes an object key as S3 event notifications and Batch Operations manifests spell it:
+/// form-URL-encoded, `/` kept, a space as `+`. [`decode_key`] reverses it.
+///
+/// ```
+/// use thumbing_lambda::handler::{decode_key, encode_key};
+/// assert_eq!(encode_key("dir/Happy Face+1.jpg"), "dir/Happy+Face%2B1.jpg");
+/// assert_eq!(decode_key(&encode_key("café ☕/x.png")).as_deref(), Some("café ☕/x.png"));
+/// ```
+pub fn encode_key(key: &str) -> String {
+    const KEEP: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'.')
+        .remove(b'_')
+        .remove(b'~')
+        .remove(b'/')
+        .remove(b' ');
+    percent_encoding::utf8_percent_encode(key, KEEP).to_string().replace(' ', "+")
 }

@@ -41,11 +41,20 @@
 //! the function at cold start with one [`ConfigError`](handler::ConfigError) listing every
 //! problem.
 //!
+//! The same binary answers S3 Batch Operations jobs ([`batch`]): an avatar for every upload
+//! listed in a manifest, with settings the job may change, which is how every avatar is
+//! made again after the settings change. [`handler::handle_invocation`] tells the two kinds of
+//! invocation apart by their shape. Without AWS, [`regenerate`] does the same over a
+//! [`thumbing_storage::Store`], resumably (the avatar service's and the local example's
+//! `regenerate` commands).
+//!
 //! Building, deploying, the permissions the function needs and why its dependencies are what
 //! they are: `lambda/README.md`. Measured package size, cold start and memory:
 //! `docs/benchmarks/lambda.md`.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod batch;
 mod config;
 pub mod handler;
+pub mod regenerate;

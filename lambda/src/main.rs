@@ -1,12 +1,13 @@
 //! The Lambda entry point: reads the configuration, sets up logging and runs
-//! [`thumbing_lambda::handler::handle_payload`] under `lambda_runtime`. Everything else is
-//! in the library.
+//! [`thumbing_lambda::handler::handle_invocation`] under `lambda_runtime`: S3 event
+//! notifications and S3 Batch Operations invocations alike. Everything else is in the
+//! library.
 
 use std::process::ExitCode;
 use std::str::FromStr;
 
 use lambda_runtime::{LambdaEvent, service_fn};
-use thumbing_lambda::handler::{Config, handle_payload};
+use thumbing_lambda::handler::{Config, handle_invocation};
 use thumbing_storage::S3Store;
 use tracing_subscriber::filter::LevelFilter;
 
@@ -29,7 +30,8 @@ async fn main() -> ExitCode {
         "thumbing-lambda ready"
     );
     let (store, config) = (&store, &config);
-    let handler = service_fn(move |event: LambdaEvent<serde_json::Value>| handle_payload(store, config, event.payload));
+    let handler =
+        service_fn(move |event: LambdaEvent<serde_json::Value>| handle_invocation(store, config, event.payload));
     match lambda_runtime::run(handler).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

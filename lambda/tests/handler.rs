@@ -1,19 +1,18 @@
 //! The handler against an in-memory store: records, keys, filters, the loop guard, and
 //! the two kinds of failure.
 
-use std::collections::HashSet;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
+mod common;
+
+use std::sync::atomic::Ordering;
 
 use aws_lambda_events::event::s3::S3Event;
+use common::CountingStore;
 use serde_json::json;
 use thumbing_lambda::handler::{
     ActionTaken, Config, FailureAction, HandlerError, META_SETTINGS, META_SOURCE, META_SOURCE_ETAG, Outcome,
     REJECTED_TAG, Report, SkipReason, handle_event, handle_payload,
 };
-use thumbing_storage::{
-    BoxFuture, MemoryStore, Object, ObjectMeta, PutOptions, Store, StoreError, StoreErrorKind, StoreResult, Tags,
-};
+use thumbing_storage::{MemoryStore, Store};
 
 const PHOTO_A: &[u8] = include_bytes!("../../fixtures/landscape_1.jpg");
 const PHOTO_B: &[u8] = include_bytes!("../../fixtures/landscape_6.jpg");
@@ -457,89 +456,4 @@ async fn the_report_serializes_as_the_function_response() {
     assert_eq!(records[1]["action"], "tagged");
     assert_eq!(records[2]["status"], "skipped");
     assert_eq!(records[2]["reason"], "own_output");
-}
-
-/// A [`Store`] around a [`MemoryStore`] that counts requests and can be told to fail
-/// some of them the way a network or S3 outage would.
-struct CountingStore {
-    inner: MemoryStore,
-    gets: AtomicUsize,
-    puts: AtomicUsize,
-    fail_gets: std::sync::atomic::AtomicBool,
-    failing_put_keys: Mutex<HashSet<String>>,
-}
-
-impl CountingStore {
-    fn new(inner: MemoryStore) -> Self {
-        CountingStore {
-            inner,
-            gets: AtomicUsize::new(0),
-            puts: AtomicUsize::new(0),
-            fail_gets: Default::default(),
-            failing_put_keys: Mutex::default(),
-        }
-    }
-
-    fn fail_puts_to(&self, key: &str) {
-        self.failing_put_keys.lock().unwrap().insert(key.to_owned());
-    }
-
-    fn heal(&self) {
-        self.failing_put_keys.lock().unwrap().clear();
-        self.fail_gets.store(false, Ordering::SeqCst);
-    }
-
-    fn outage(what: &str, key: &str) -> StoreError {
-        StoreError::new(StoreErrorKind::Backend, format!("{what} {key} failed: connection reset by peer"))
-    }
-}
-
-impl Store for CountingStore {
-    fn get<'a>(&'a self, bucket: &'a str, key: &'a str, max_bytes: u64) -> BoxFuture<'a, StoreResult<Object>> {
-        self.gets.fetch_add(1, Ordering::SeqCst);
-        if self.fail_gets.load(Ordering::SeqCst) {
-            return Box::pin(async move { Err(CountingStore::outage("GET", key)) });
-        }
-        self.inner.get(bucket, key, max_bytes)
-    }
-
-    fn head<'a>(&'a self, bucket: &'a str, key: &'a str) -> BoxFuture<'a, StoreResult<Option<ObjectMeta>>> {
-        self.inner.head(bucket, key)
-    }
-
-    fn put<'a>(
-        &'a self,
-        bucket: &'a str,
-        key: &'a str,
-        data: Vec<u8>,
-        options: PutOptions,
-    ) -> BoxFuture<'a, StoreResult<()>> {
-        self.puts.fetch_add(1, Ordering::SeqCst);
-        if self.failing_put_keys.lock().unwrap().contains(key) {
-            return Box::pin(async move { Err(CountingStore::outage("PUT", key)) });
-        }
-        self.inner.put(bucket, key, data, options)
-    }
-
-    fn copy<'a>(
-        &'a self,
-        from_bucket: &'a str,
-        from_key: &'a str,
-        to_bucket: &'a str,
-        to_key: &'a str,
-    ) -> BoxFuture<'a, StoreResult<()>> {
-        self.inner.copy(from_bucket, from_key, to_bucket, to_key)
-    }
-
-    fn delete<'a>(&'a self, bucket: &'a str, key: &'a str) -> BoxFuture<'a, StoreResult<()>> {
-        self.inner.delete(bucket, key)
-    }
-
-    fn tags<'a>(&'a self, bucket: &'a str, key: &'a str) -> BoxFuture<'a, StoreResult<Tags>> {
-        self.inner.tags(bucket, key)
-    }
-
-    fn set_tags<'a>(&'a self, bucket: &'a str, key: &'a str, tags: Tags) -> BoxFuture<'a, StoreResult<()>> {
-        self.inner.set_tags(bucket, key, tags)
-    }
 }

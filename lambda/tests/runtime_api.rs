@@ -271,6 +271,21 @@ async fn the_binary_handles_invocations_through_the_runtime_api() {
     let info = thumbing::probe(&bytes).unwrap();
     assert_eq!((info.width, info.height), (512, 512));
 
+    // The same binary answers S3 Batch Operations: the job's sizes, then up to date.
+    let mut job: Value = serde_json::from_str(include_str!("events/batch-invocation-2.0.json")).unwrap();
+    job["tasks"][0]["s3Bucket"] = json!(uploads);
+    job["tasks"][0]["s3Key"] = json!("me.jpg");
+    for (id, expected) in [("req-3", "processed: avatars/me.jpg, avatars/me-64.jpg"), ("req-4", "up_to_date: avatars/me.jpg")] {
+        let answer = invoke(id, job.clone()).await.unwrap();
+        assert_eq!(answer.kind, "response", "{answer:?}");
+        assert_eq!(answer.body["invocationId"], job["invocationId"]);
+        assert_eq!(answer.body["results"][0]["taskId"], job["tasks"][0]["taskId"]);
+        assert_eq!(answer.body["results"][0]["resultCode"], "Succeeded", "{answer:?}");
+        assert_eq!(answer.body["results"][0]["resultString"], expected, "{answer:?}");
+    }
+    let small = store.client().get_object().bucket(&assets).key("avatars/me-64.jpg").send().await.unwrap();
+    assert_eq!(thumbing::probe(&small.body.collect().await.unwrap().into_bytes()).unwrap().width, 64);
+
     let answer = invoke("req-2", json!({"not": "an S3 event"})).await.unwrap();
     assert_eq!(answer.kind, "error", "{answer:?}");
     assert_eq!(answer.body["errorType"], "InvalidEvent", "{answer:?}");
@@ -286,4 +301,8 @@ async fn the_binary_handles_invocations_through_the_runtime_api() {
     assert_eq!(rejected["key"], "bad.jpg");
     assert_eq!(rejected["error_kind"], "corrupt");
     assert_eq!(rejected["level"], "WARN");
+    // A task's log lines carry its job and task.
+    let task = lines.iter().find(|l| l["status"] == "up_to_date").unwrap_or_else(|| panic!("{stdout}"));
+    assert_eq!(task["span"]["job_id"], job["job"]["id"], "{task}");
+    assert_eq!(task["span"]["task_id"], job["tasks"][0]["taskId"], "{task}");
 }

@@ -6,14 +6,16 @@
 //! skipped — and fail instead when `CI=true`.
 
 use std::io::Write;
+use std::ops::ControlFlow;
 use std::path::PathBuf;
 
 use aws_sdk_s3::primitives::ByteStream;
 use serde_json::Value;
 use thumbing_lambda::handler::{
-    ActionTaken, Config, HandlerError, META_SOURCE, META_SOURCE_ETAG, Outcome, REJECTED_TAG, Report, SkipReason,
-    handle_payload,
+    ActionTaken, Config, HandlerError, META_SETTINGS, META_SOURCE, META_SOURCE_ETAG, Outcome, REJECTED_TAG, Report,
+    SkipReason, handle_payload,
 };
+use thumbing_lambda::regenerate::{RegenerateOptions, Stop, regenerate};
 use thumbing_storage::{S3Store, Store};
 
 const ENDPOINT_VAR: &str = "THUMBING_TEST_S3_ENDPOINT";
@@ -262,4 +264,52 @@ async fn an_unreachable_server_is_a_transient_failure() {
     assert_eq!(*failed, 1);
     assert_eq!(report.records[0].key, "test/key");
     assert!(err.to_string().contains("127.0.0.1") || err.to_string().contains("dispatch failure"), "{err}");
+}
+
+#[tokio::test]
+async fn a_regeneration_over_s3_stops_and_resumes() {
+    let Some(endpoint) = endpoint() else { return };
+    let store = store(&endpoint);
+    let (uploads, assets) = (unique("regen-uploads"), unique("regen-assets"));
+    create_bucket(&store, &uploads).await;
+    create_bucket(&store, &assets).await;
+    let photo = |n: u8| std::fs::read(format!("{}/../fixtures/landscape_{n}.jpg", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    for (key, data) in [
+        ("in/a user.jpg", photo(1)),
+        ("in/b+c.jpg", photo(2)),
+        ("in/broken.jpg", photo(3)[..4000].to_vec()),
+        ("in/d.jpg", photo(4)),
+        ("other/e.jpg", photo(5)),
+    ] {
+        upload(&store, &uploads, key, data).await;
+    }
+    // The avatars as they were made before the settings changed.
+    let before = config(&assets, &[("FOLDER_INPUT", "in")]);
+    let made = regenerate(&store, &before, &uploads, &RegenerateOptions::default(), &mut |_| ControlFlow::Continue(()))
+        .await
+        .unwrap();
+    assert_eq!((made.this_run.processed, made.this_run.rejected), (3, 1), "{made:?}");
+
+    // New settings: a second size. A run stopped after two uploads, then the rest.
+    let after = config(&assets, &[("FOLDER_INPUT", "in"), ("SIZES", "512,96")]);
+    let checkpoint = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{uploads}.json"));
+    let options = RegenerateOptions { concurrency: 2, limit: Some(2), checkpoint: Some(checkpoint.clone()) };
+    let first = regenerate(&store, &after, &uploads, &options, &mut |_| ControlFlow::Continue(())).await.unwrap();
+    assert_eq!((first.stopped, first.this_run.processed), (Some(Stop::Limit), 2));
+    let options = RegenerateOptions { limit: None, ..options };
+    let second = regenerate(&store, &after, &uploads, &options, &mut |_| ControlFlow::Continue(())).await.unwrap();
+    assert_eq!(second.resumed_after.as_deref(), Some("in/b+c.jpg"));
+    assert_eq!((second.this_run.processed, second.this_run.rejected), (1, 1), "{second:?}");
+    assert!(second.complete() && !checkpoint.exists());
+
+    assert_eq!(
+        list(&store, &assets).await,
+        ["avatars/a user-96.jpg", "avatars/a user.jpg", "avatars/b+c-96.jpg", "avatars/b+c.jpg", "avatars/d-96.jpg", "avatars/d.jpg"]
+    );
+    for key in ["avatars/a user.jpg", "avatars/b+c.jpg", "avatars/d.jpg"] {
+        let head = store.head(&assets, key).await.unwrap().unwrap();
+        assert_eq!(head.metadata[META_SETTINGS], after.fingerprint(), "{key}");
+    }
+    let small = store.get(&assets, "avatars/d-96.jpg", u64::MAX).await.unwrap().data;
+    assert_eq!(thumbing::probe(&small).unwrap().width, 96);
 }
