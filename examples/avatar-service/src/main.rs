@@ -1,25 +1,32 @@
-//! `avatar-service`: the avatar web service (`serve`, the default) and its database
-//! commands (`migrate`, `rollback`).
+//! `avatar-service`: the avatar web service (`serve`, the default), its database commands
+//! (`migrate`, `rollback`), and `regenerate`, which makes every stored avatar again after
+//! the processing settings changed.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use thumbing_avatar_service::app::Service;
+use thumbing_avatar_service::app::{Service, regenerate_uploads};
 use thumbing_avatar_service::config::ServiceConfig;
 use thumbing_avatar_service::db::Db;
 
 const USAGE: &str = "\
 usage: avatar-service [serve|migrate|rollback] [--bind ADDR] [--data-dir DIR] [--web-dir DIR] [--wasm-pkg-dir DIR]
+       avatar-service regenerate [--data-dir DIR] [--concurrency N] [--limit N]
 
-  serve      run the service (default); applies pending migrations first
-  migrate    apply pending database migrations
-  rollback   undo the latest applied migration
+  serve       run the service (default); applies pending migrations first
+  migrate     apply pending database migrations
+  rollback    undo the latest applied migration
+  regenerate  make the avatars of every stored upload again with the current settings
+              (SIZES, OUTPUT_FORMAT, QUALITY, …); avatars already made with them are
+              skipped, and a stopped run (Ctrl-C, --limit) goes on where it stopped
 
   --bind ADDR          listen address (default 127.0.0.1:8080)
   --data-dir DIR       local state: SQLite database, local buckets, keys (default data/avatar-service)
   --web-dir DIR        the web page (default examples/avatar-service/web of this repository)
   --wasm-pkg-dir DIR   the WebAssembly package (default bindings-wasm/pkg of this repository)
+  --concurrency N      regenerate: uploads processed at once (default: the number of CPUs)
+  --limit N            regenerate: stop after N uploads; run again to go on
 
 Settings come from the environment; see examples/avatar-service/README.md.";
 
@@ -29,6 +36,8 @@ struct Args {
     data_dir: PathBuf,
     web_dir: Option<PathBuf>,
     wasm_pkg_dir: Option<PathBuf>,
+    concurrency: Option<usize>,
+    limit: Option<usize>,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -38,6 +47,8 @@ fn parse_args() -> Result<Args, String> {
         data_dir: PathBuf::from("data/avatar-service"),
         web_dir: None,
         wasm_pkg_dir: None,
+        concurrency: None,
+        limit: None,
     };
     let mut it = std::env::args().skip(1);
     let mut command_seen = false;
@@ -52,14 +63,24 @@ fn parse_args() -> Result<Args, String> {
             "--data-dir" => args.data_dir = value("--data-dir")?.into(),
             "--web-dir" => args.web_dir = Some(value("--web-dir")?.into()),
             "--wasm-pkg-dir" => args.wasm_pkg_dir = Some(value("--wasm-pkg-dir")?.into()),
-            "serve" | "migrate" | "rollback" if !command_seen => {
+            "--concurrency" => args.concurrency = Some(count("--concurrency", &value("--concurrency")?)?),
+            "--limit" => args.limit = Some(count("--limit", &value("--limit")?)?),
+            "serve" | "migrate" | "rollback" | "regenerate" if !command_seen => {
                 args.command = arg;
                 command_seen = true;
             }
             other => return Err(format!("unknown argument {other:?}")),
         }
     }
+    if args.command != "regenerate" && (args.concurrency.is_some() || args.limit.is_some()) {
+        return Err("--concurrency and --limit go with regenerate".into());
+    }
     Ok(args)
+}
+
+/// A whole number above 0.
+fn count(name: &str, value: &str) -> Result<usize, String> {
+    value.parse().ok().filter(|&n| n > 0).ok_or_else(|| format!("{name} {value:?} is not a whole number above 0"))
 }
 
 #[tokio::main]
@@ -91,6 +112,10 @@ async fn main() -> ExitCode {
 
     let result = match args.command.as_str() {
         "migrate" | "rollback" => database_command(&args.command, &config).await,
+        "regenerate" => match regenerate_uploads(&config, args.concurrency, args.limit).await {
+            Ok(summary) => return ExitCode::from(summary.exit_code()),
+            Err(e) => Err(e.to_string()),
+        },
         _ => serve(config).await,
     };
     match result {

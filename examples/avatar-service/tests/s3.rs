@@ -13,27 +13,14 @@ use common::*;
 use serde_json::{Value, json};
 use thumbing_avatar_service::config::StorageConfig;
 use thumbing_avatar_service::presign::{Credentials, verify_post};
-use thumbing_storage::{S3Store, Store};
+use thumbing_storage::Store;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn upload_to_s3_process_and_serve() {
-    let Ok(endpoint) = std::env::var("THUMBING_TEST_S3_ENDPOINT") else {
-        assert!(!required(), "THUMBING_TEST_S3_ENDPOINT is not set (CI=true): run scripts/test-service.sh");
-        println!("skipped: THUMBING_TEST_S3_ENDPOINT is not set (scripts/test-service.sh starts moto)");
-        return;
-    };
-    let credentials = Credentials::new("testing", "testing-secret", None);
-    let store = S3Store::builder()
-        .region("us-east-1")
-        .credentials("testing", "testing-secret", None)
-        .endpoint_url(endpoint.clone())
-        .build()
-        .unwrap();
     let suffix = std::process::id();
     let (uploads, assets) = (format!("uploads-{suffix}"), format!("assets-{suffix}"));
-    for bucket in [&uploads, &assets] {
-        store.client().create_bucket().bucket(bucket).send().await.unwrap();
-    }
+    let Some((endpoint, store)) = test_s3(&[&uploads, &assets]).await else { return };
+    let credentials = Credentials::new("testing", "testing-secret", None);
 
     let mut config = local_config("s3");
     config.storage = StorageConfig::S3 {

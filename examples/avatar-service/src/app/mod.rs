@@ -14,6 +14,7 @@
 //! | `uploads` | upload forms (`/avatars/key_upload`) and upload notices (`/avatars/uploaded`) |
 //! | `local_s3` | the local stand-in for S3's presigned POST (`/uploads`) |
 //! | `processing` | background processing of uploads with the Lambda handler, and its status |
+//! | `regenerate` | the `regenerate` command: every stored upload through the current settings again |
 //! | `avatars` | avatar URLs and the CDN stand-in that serves them (`/avatars/<file>`) |
 //! | `static_files` | the page, its assets and the WebAssembly package |
 
@@ -33,6 +34,7 @@ mod dev_sign_in;
 mod local_s3;
 mod processing;
 mod profiles;
+mod regenerate;
 mod router;
 mod startup;
 mod static_files;
@@ -40,6 +42,7 @@ mod uploads;
 
 pub use api_error::ApiError;
 pub use profiles::{MAX_BIO_CHARS, MAX_DISPLAY_NAME_CHARS};
+pub use regenerate::{RegenerateCommandError, regenerate_checkpoint, regenerate_uploads};
 pub use startup::{Service, StartError};
 
 /// Shared state of the running service.

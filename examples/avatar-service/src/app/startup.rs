@@ -126,7 +126,7 @@ impl Service {
 
 /// The store, and the credentials and region upload forms are signed with: for local
 /// storage a secret kept in the data directory, for S3 the configured credentials.
-fn open_store(config: &ServiceConfig) -> Result<(Arc<dyn Store>, Credentials, String), StartError> {
+pub(super) fn open_store(config: &ServiceConfig) -> Result<(Arc<dyn Store>, Credentials, String), StartError> {
     match &config.storage {
         StorageConfig::Local => {
             let secret = load_or_create_secret(&config.data_dir.join("upload-signing-secret"))

@@ -144,3 +144,24 @@ pub fn dimensions(data: &[u8]) -> (u32, u32) {
     let info = thumbing::probe(data).expect("an image");
     (info.width, info.height)
 }
+
+/// The S3-compatible test server of `scripts/test-service.sh` (`THUMBING_TEST_S3_ENDPOINT`),
+/// or `None` when it is not running (a failure under `CI=true`), and a store on it with
+/// these fresh buckets.
+pub async fn test_s3(buckets: &[&str]) -> Option<(String, thumbing_storage::S3Store)> {
+    let Ok(endpoint) = std::env::var("THUMBING_TEST_S3_ENDPOINT") else {
+        assert!(!required(), "THUMBING_TEST_S3_ENDPOINT is not set (CI=true): run scripts/test-service.sh");
+        println!("skipped: THUMBING_TEST_S3_ENDPOINT is not set (scripts/test-service.sh starts moto)");
+        return None;
+    };
+    let store = thumbing_storage::S3Store::builder()
+        .region("us-east-1")
+        .credentials("testing", "testing-secret", None)
+        .endpoint_url(endpoint.clone())
+        .build()
+        .unwrap();
+    for bucket in buckets {
+        store.client().create_bucket().bucket(*bucket).send().await.unwrap();
+    }
+    Some((endpoint, store))
+}
