@@ -7,7 +7,8 @@
 # packages (npm ci: aws-cdk-lib, the aws-cdk CLI, TypeScript) and cfn-lint from PyPI into
 # examples/aws-cdk/.venv. Then it runs:
 #   1. tsc                      (type check and build, strict)
-#   2. node --test              (template assertions with aws-cdk-lib/assertions, settings validation)
+#   2. node --test              (template assertions with aws-cdk-lib/assertions, settings validation,
+#                               regenerate.sh's manifest writer), and bash -n on the scripts
 #   3. synth, twice             (cdk synth with the default settings, without network; the app
 #                               with every optional feature on), small fixture zips standing in
 #                               for the two Lambda packages
@@ -49,6 +50,10 @@ npx tsc
 
 log "node --test"
 node --test --test-reporter=spec dist/test/*.test.js
+
+log "the scripts parse, and regenerate.sh documents itself"
+for script in deploy.sh destroy.sh regenerate.sh; do bash -n "$script"; done
+bash regenerate.sh --help | grep -q "S3 Batch Operations job"
 
 log "cdk synth (fixture zips in place of the Rust builds)"
 printf '#!/bin/sh\necho fixture\n' > "$work/bootstrap"

@@ -10,6 +10,11 @@
  *                             │ ObjectCreated under avatars/
  *                             ▼
  *                         SNS topic ──▶ optional HTTPS webhook
+ *
+ *   regenerate.sh ── manifest (CSV) ──▶ regeneration bucket ◀── completion reports
+ *        │ s3control create-job                 ▲
+ *        ▼                                      │
+ *   S3 Batch Operations (RegenerateJobRole) ── LambdaInvoke, one task per upload ──▶ process function
  */
 import * as cdk from "aws-cdk-lib";
 import * as apigw from "aws-cdk-lib/aws-apigatewayv2";
@@ -32,6 +37,11 @@ import { Construct } from "constructs";
 
 import type { ThumbingConfig } from "./config";
 
+/** Where regenerate.sh puts the manifests of regeneration jobs, in the regeneration bucket. */
+export const REGENERATION_MANIFESTS = "manifests/";
+/** Where S3 Batch Operations writes the completion reports of regeneration jobs. */
+export const REGENERATION_REPORTS = "reports/";
+
 /** The route the web page asks for an upload URL on. */
 export const UPLOAD_ROUTE = "/avatars/key_upload";
 
@@ -48,6 +58,8 @@ export class ThumbingStack extends cdk.Stack {
   readonly api: apigw.HttpApi;
   readonly distribution: cloudfront.Distribution;
   readonly serviceAccessPolicy: iam.ManagedPolicy;
+  readonly regenerationBucket: s3.Bucket;
+  readonly regenerateJobRole: iam.Role;
 
   constructor(scope: Construct, id: string, props: ThumbingStackProps) {
     super(scope, id, props);
@@ -99,6 +111,7 @@ export class ThumbingStack extends cdk.Stack {
     this.api = this.createApi(config, userPool);
     this.distribution = this.createDistribution(config);
     this.serviceAccessPolicy = this.createServiceAccessPolicy(config);
+    [this.regenerationBucket, this.regenerateJobRole] = this.createRegeneration();
 
     const cdnDomain = config.customDomain?.domainName ?? this.distribution.distributionDomainName;
     const outputs: Record<string, [string, string]> = {
@@ -115,6 +128,10 @@ export class ThumbingStack extends cdk.Stack {
       OidcIssuer: [userPool.issuer, "issuer of the tokens the API accepts"],
       AvatarTopicArn: [this.topic.topicArn, "SNS topic told about every new avatar"],
       AvatarServicePolicyArn: [this.serviceAccessPolicy.managedPolicyArn, "attach to the identity the avatar service runs as"],
+      ProcessFunctionArn: [this.processFunction.functionArn, "the process function, which S3 Batch Operations jobs invoke"],
+      UploadExtensions: [config.allowedExtensions.join(","), "extensions of the uploads the process function is notified of"],
+      RegenerationBucketName: [this.regenerationBucket.bucketName, "manifests and completion reports of regeneration jobs"],
+      RegenerateJobRoleArn: [this.regenerateJobRole.roleArn, "role of the S3 Batch Operations jobs that make every avatar again (regenerate.sh)"],
     };
     for (const [id, [value, description]] of Object.entries(outputs)) {
       new cdk.CfnOutput(this, id, { value, description });
@@ -284,7 +301,8 @@ export class ThumbingStack extends cdk.Stack {
    * Least privilege for processing: read (and tag rejected) uploads under the upload folder;
    * read and write avatars under the output folder. ListBucket on the assets bucket makes a
    * HEAD of an avatar that does not exist yet answer 404 rather than 403, which the handler's
-   * check for retried events needs.
+   * check for retried events needs; on the uploads bucket it does the same for an upload
+   * that is gone, and lets a regeneration list the uploads.
    */
   private processStatements(config: ThumbingConfig): iam.PolicyStatement[] {
     return [
@@ -303,7 +321,62 @@ export class ThumbingStack extends cdk.Stack {
         actions: ["s3:ListBucket"],
         resources: [this.assetsBucket.bucketArn],
       }),
+      // A regeneration lists the uploads (the avatar service's `regenerate` command), and a
+      // job's manifest may name an upload deleted since: a 404 is a permanent failure of
+      // its task, where a 403 would be retried.
+      new iam.PolicyStatement({
+        sid: "ListUploads",
+        actions: ["s3:ListBucket"],
+        resources: [this.uploadsBucket.bucketArn],
+      }),
     ];
+  }
+
+  /**
+   * Regeneration (examples/aws-cdk/regenerate.sh): a private bucket for the jobs' manifests
+   * (`manifests/`) and completion reports (`reports/`), kept 30 days, and the role S3 Batch
+   * Operations assumes to run a job: read the manifest, invoke the process function once per
+   * listed upload, write the report. The function reads the uploads and writes the avatars
+   * with its own role, as for an upload.
+   */
+  private createRegeneration(): [s3.Bucket, iam.Role] {
+    const bucket = new s3.Bucket(this, "RegenerationBucket", {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      lifecycleRules: [{ id: "delete-old-manifests-and-reports", expiration: cdk.Duration.days(30) }],
+      removalPolicy: cdk.RemovalPolicy.DESTROY,
+      autoDeleteObjects: true,
+    });
+    const role = new iam.Role(this, "RegenerateJobRole", {
+      description: "thumbing: S3 Batch Operations jobs that run every upload through the process function again",
+      assumedBy: new iam.ServicePrincipal("batchoperations.s3.amazonaws.com"),
+    });
+    const statements = [
+      new iam.PolicyStatement({
+        sid: "InvokeProcessFunction",
+        actions: ["lambda:InvokeFunction"],
+        resources: [this.processFunction.functionArn, `${this.processFunction.functionArn}:*`],
+      }),
+      new iam.PolicyStatement({
+        sid: "ReadManifests",
+        actions: ["s3:GetObject", "s3:GetObjectVersion"],
+        resources: [bucket.arnForObjects(`${REGENERATION_MANIFESTS}*`)],
+      }),
+      new iam.PolicyStatement({
+        sid: "WriteReports",
+        actions: ["s3:PutObject"],
+        resources: [bucket.arnForObjects(`${REGENERATION_REPORTS}*`)],
+      }),
+      new iam.PolicyStatement({
+        sid: "LocateRegenerationBucket",
+        actions: ["s3:GetBucketLocation"],
+        resources: [bucket.bucketArn],
+      }),
+    ];
+    for (const statement of statements) role.addToPolicy(statement);
+    return [bucket, role];
   }
 
   /**

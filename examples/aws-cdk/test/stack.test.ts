@@ -64,10 +64,11 @@ describe("default settings", () => {
     },
     { Sid: "WriteAvatars", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject"], Resource: objectsOf(assets, "/avatars/*") },
     { Sid: "TellMissingAvatarsFromForbidden", Effect: "Allow", Action: "s3:ListBucket", Resource: { "Fn::GetAtt": [assets, "Arn"] } },
+    { Sid: "ListUploads", Effect: "Allow", Action: "s3:ListBucket", Resource: { "Fn::GetAtt": [uploads, "Arn"] } },
   ];
 
-  test("both buckets block public access, are encrypted and refuse plain HTTP", () => {
-    for (const id of [uploads, assets]) {
+  test("every bucket blocks public access, is encrypted and refuses plain HTTP", () => {
+    for (const id of [uploads, assets, bucketId(template, "RegenerationBucket")]) {
       const props = resources[id].Properties;
       assert.deepEqual(props.PublicAccessBlockConfiguration, {
         BlockPublicAcls: true,
@@ -317,6 +318,10 @@ describe("default settings", () => {
       "OidcIssuer",
       "AvatarTopicArn",
       "AvatarServicePolicyArn",
+      "ProcessFunctionArn",
+      "UploadExtensions",
+      "RegenerationBucketName",
+      "RegenerateJobRoleArn",
     ]) {
       assert.ok(outputs[name], `output ${name} is missing`);
     }
@@ -325,6 +330,58 @@ describe("default settings", () => {
     const [distId] = only(template, "AWS::CloudFront::Distribution");
     assert.deepEqual(outputs.CdnDomain.Value, { "Fn::GetAtt": [distId, "DomainName"] });
     assert.deepEqual(outputs.UploadUrlEndpoint.Value["Fn::Join"][1].at(-1), "/avatars/key_upload");
+  });
+
+  test("S3 Batch Operations may assume the regeneration role, which invokes the process function, reads manifests and writes reports", () => {
+    const regeneration = bucketId(template, "RegenerationBucket");
+    const roles = Object.entries(template.findResources("AWS::IAM::Role")).filter(([id]) => id.startsWith("RegenerateJobRole"));
+    assert.equal(roles.length, 1);
+    const [roleId, role] = roles[0] as [string, Resource];
+    assert.deepEqual(role.Properties.AssumeRolePolicyDocument.Statement, [
+      { Action: "sts:AssumeRole", Effect: "Allow", Principal: { Service: "batchoperations.s3.amazonaws.com" } },
+    ]);
+    assert.equal(role.Properties.ManagedPolicyArns, undefined, "no managed policy: only the statements below");
+    const policies = Object.values(template.findResources("AWS::IAM::Policy")).filter((p: any) =>
+      p.Properties.Roles.some((r: any) => r.Ref === roleId),
+    ) as any[];
+    assert.equal(policies.length, 1);
+    const fnArn = { "Fn::GetAtt": [processFn, "Arn"] };
+    assert.deepEqual(policies[0].Properties.PolicyDocument.Statement, [
+      {
+        Sid: "InvokeProcessFunction",
+        Effect: "Allow",
+        Action: "lambda:InvokeFunction",
+        Resource: [fnArn, { "Fn::Join": ["", [fnArn, ":*"]] }],
+      },
+      {
+        Sid: "ReadManifests",
+        Effect: "Allow",
+        Action: ["s3:GetObject", "s3:GetObjectVersion"],
+        Resource: objectsOf(regeneration, "/manifests/*"),
+      },
+      { Sid: "WriteReports", Effect: "Allow", Action: "s3:PutObject", Resource: objectsOf(regeneration, "/reports/*") },
+      {
+        Sid: "LocateRegenerationBucket",
+        Effect: "Allow",
+        Action: "s3:GetBucketLocation",
+        Resource: { "Fn::GetAtt": [regeneration, "Arn"] },
+      },
+    ]);
+    // The role itself cannot read the uploads or touch the avatars: the function does that.
+    const text = JSON.stringify(policies[0]);
+    assert.ok(!text.includes(uploads) && !text.includes(assets), text);
+
+    // Private, encrypted and HTTPS-only like the other buckets (tested above); temporary.
+    assert.deepEqual(resources[regeneration].Properties.LifecycleConfiguration.Rules, [
+      { Id: "delete-old-manifests-and-reports", ExpirationInDays: 30, Status: "Enabled" },
+    ]);
+    assert.equal(resources[regeneration].DeletionPolicy, "Delete");
+
+    const outputs = template.toJSON().Outputs;
+    assert.deepEqual(outputs.RegenerateJobRoleArn.Value, { "Fn::GetAtt": [roleId, "Arn"] });
+    assert.deepEqual(outputs.RegenerationBucketName.Value, { Ref: regeneration });
+    assert.deepEqual(outputs.ProcessFunctionArn.Value, fnArn);
+    assert.equal(outputs.UploadExtensions.Value, "jpg,jpeg,png,webp,gif");
   });
 });
 
@@ -468,6 +525,7 @@ describe("custom settings", () => {
     const resources = template.toJSON().Resources;
     assert.equal(resources[bucketId(template, "AssetsBucket")].DeletionPolicy, "Delete");
     assert.equal(only(template, "AWS::Cognito::UserPool")[1].DeletionPolicy, "Delete");
-    template.resourceCountIs("Custom::S3AutoDeleteObjects", 2);
+    // Uploads, assets, and the regeneration jobs' manifests and reports.
+    template.resourceCountIs("Custom::S3AutoDeleteObjects", 3);
   });
 });
