@@ -68,7 +68,11 @@ async fn regenerate(args: &[String]) -> Result<ExitCode, Box<dyn std::error::Err
     while let Some(arg) = it.next() {
         let mut count = || -> Result<usize, String> {
             let value = it.next().ok_or_else(|| format!("{arg} needs a value\n{USAGE}"))?;
-            value.parse().ok().filter(|&n| n > 0).ok_or_else(|| format!("{arg} {value:?} is not a whole number above 0"))
+            value
+                .parse()
+                .ok()
+                .filter(|&n| n > 0)
+                .ok_or_else(|| format!("{arg} {value:?} is not a whole number above 0"))
         };
         match arg.as_str() {
             "--concurrency" => options.concurrency = count()?,

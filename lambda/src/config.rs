@@ -240,11 +240,20 @@ impl Config {
         let unknown: Vec<String> = settings
             .keys()
             .filter(|name| !JOB_SETTINGS.contains(&name.as_str()))
-            .map(|name| format!("{name} cannot be set for one job: the settings a job may change are {}", JOB_SETTINGS.join(", ")))
+            .map(|name| {
+                format!(
+                    "{name} cannot be set for one job: the settings a job may change are {}",
+                    JOB_SETTINGS.join(", ")
+                )
+            })
             .collect();
-        let changed = Config::read(self.clone(), |name| {
-            if JOB_SETTINGS.contains(&name) { settings.get(name).cloned() } else { None }
-        });
+        let changed =
+            Config::read(
+                self.clone(),
+                |name| {
+                    if JOB_SETTINGS.contains(&name) { settings.get(name).cloned() } else { None }
+                },
+            );
         match changed {
             Ok(config) if unknown.is_empty() => Ok(config),
             Ok(_) => Err(ConfigError { problems: unknown }),
@@ -656,7 +665,8 @@ mod tests {
             ("ON_FAILURE", "move"),
         ])
         .unwrap();
-        let c = base.with_overrides(&job(&[("OUTPUT_FORMAT", "webp"), ("CROP", "0.5,0.25"), ("QUALITY", " ")])).unwrap();
+        let c =
+            base.with_overrides(&job(&[("OUTPUT_FORMAT", "webp"), ("CROP", "0.5,0.25"), ("QUALITY", " ")])).unwrap();
         assert_eq!((c.format, c.crop), (OutputFormat::WebP, Crop::Focal { x: 0.5, y: 0.25 }));
         assert_eq!((c.width, c.extra_sizes.clone(), c.quality), (512, vec![128], 70), "blank keeps the setting");
         assert_eq!((c.input_prefix.as_str(), c.max_pixels, c.on_failure), ("in/", 1000, FailureAction::Move));
@@ -681,7 +691,9 @@ mod tests {
             ]))
             .unwrap_err();
         let text = err.to_string();
-        for name in ["SIZES", "OUTPUT_FORMAT is not one of", "FOLDER_OUTPUT cannot", "MAX_PIXELS cannot", "sizes cannot"] {
+        for name in
+            ["SIZES", "OUTPUT_FORMAT is not one of", "FOLDER_OUTPUT cannot", "MAX_PIXELS cannot", "sizes cannot"]
+        {
             let name = name.replace("OUTPUT_FORMAT is", "OUTPUT_FORMAT \"gif\" is");
             assert!(text.contains(&name), "{name:?} missing from: {text}");
         }

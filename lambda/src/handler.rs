@@ -293,9 +293,8 @@ pub async fn handle_invocation(
     payload: serde_json::Value,
 ) -> Result<Response, HandlerError> {
     if matches!(PayloadShape::of(&payload), PayloadShape::Batch) {
-        let event = serde_json::from_value(payload).map_err(|e| {
-            HandlerError::InvalidEvent(format!("the S3 Batch Operations invocation is malformed: {e}"))
-        })?;
+        let event = serde_json::from_value(payload)
+            .map_err(|e| HandlerError::InvalidEvent(format!("the S3 Batch Operations invocation is malformed: {e}")))?;
         return Ok(Response::Batch(crate::batch::handle_batch(store, config, event).await));
     }
     handle_payload(store, config, payload).await.map(Response::Event)

@@ -279,9 +279,9 @@ pub async fn regenerate(
         }
         None => (None, Tally::default()),
     };
-    let objects = list_all(store, bucket, prefix, resumed_after.as_deref()).await.map_err(|source| {
-        RegenerateError::List { bucket: bucket.to_owned(), prefix: prefix.to_owned(), source }
-    })?;
+    let objects = list_all(store, bucket, prefix, resumed_after.as_deref())
+        .await
+        .map_err(|source| RegenerateError::List { bucket: bucket.to_owned(), prefix: prefix.to_owned(), source })?;
     let total = earlier.total() + objects.len() as u64;
     let limit = options.limit.unwrap_or(usize::MAX);
 

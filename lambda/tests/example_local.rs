@@ -74,7 +74,9 @@ fn regenerate_goes_on_where_a_stopped_run_ended() {
     let local = |args: &[&str], sizes: Option<&str>| {
         let mut command = Command::new(example());
         command.args(args).env("THUMBING_EXAMPLE_ROOT", &root);
-        for name in ["SIZES", "OUTPUT_FORMAT", "FOLDER_INPUT", "FOLDER_OUTPUT", "PROCESS_WIDTH", "PROCESS_HEIGHT", "QUALITY"] {
+        for name in
+            ["SIZES", "OUTPUT_FORMAT", "FOLDER_INPUT", "FOLDER_OUTPUT", "PROCESS_WIDTH", "PROCESS_HEIGHT", "QUALITY"]
+        {
             command.env_remove(name);
         }
         if let Some(sizes) = sizes {

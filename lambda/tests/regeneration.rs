@@ -168,7 +168,8 @@ async fn a_job_over_mixed_uploads_answers_each_task() {
     assert_eq!(results[4].1, "skipped: missing");
     // The job's sizes, not the function's, and the key decoded as S3 spells it.
     for (key, size) in [("avatars/3f9c2a1e-ada.jpg", 256), ("avatars/grace hopper+1-64.jpg", 64)] {
-        let avatar = store.inner.object("assets", key).unwrap_or_else(|| panic!("{key}: {:?}", store.inner.keys("assets")));
+        let avatar =
+            store.inner.object("assets", key).unwrap_or_else(|| panic!("{key}: {:?}", store.inner.keys("assets")));
         assert_eq!(thumbing::probe(&avatar.data).unwrap().width, size, "{key}");
     }
     // Unusable uploads are tagged, as for an S3 event.
@@ -245,7 +246,9 @@ async fn invalid_user_arguments_fail_every_task_and_write_nothing() {
     let store = MemoryStore::new();
     store.insert(UPLOADS, "uploads/a.jpg", PHOTO_A.to_vec());
     let arguments = json!({"SIZES": "512,512", "OUTPUT_FORMAT": "bmp", "FOLDER_OUTPUT": "elsewhere"});
-    let results = invoke(&store, &config(), invocation(&[("t1", "uploads/a.jpg"), ("t2", "uploads/b.jpg")], Some(arguments))).await;
+    let results =
+        invoke(&store, &config(), invocation(&[("t1", "uploads/a.jpg"), ("t2", "uploads/b.jpg")], Some(arguments)))
+            .await;
     for (code, text) in &results {
         assert_eq!(code, "PermanentFailure");
         assert!(text.starts_with("invalid_user_arguments: "), "{text}");

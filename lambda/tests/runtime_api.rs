@@ -275,7 +275,9 @@ async fn the_binary_handles_invocations_through_the_runtime_api() {
     let mut job: Value = serde_json::from_str(include_str!("events/batch-invocation-2.0.json")).unwrap();
     job["tasks"][0]["s3Bucket"] = json!(uploads);
     job["tasks"][0]["s3Key"] = json!("me.jpg");
-    for (id, expected) in [("req-3", "processed: avatars/me.jpg, avatars/me-64.jpg"), ("req-4", "up_to_date: avatars/me.jpg")] {
+    for (id, expected) in
+        [("req-3", "processed: avatars/me.jpg, avatars/me-64.jpg"), ("req-4", "up_to_date: avatars/me.jpg")]
+    {
         let answer = invoke(id, job.clone()).await.unwrap();
         assert_eq!(answer.kind, "response", "{answer:?}");
         assert_eq!(answer.body["invocationId"], job["invocationId"]);

@@ -304,7 +304,14 @@ async fn a_regeneration_over_s3_stops_and_resumes() {
 
     assert_eq!(
         list(&store, &assets).await,
-        ["avatars/a user-96.jpg", "avatars/a user.jpg", "avatars/b+c-96.jpg", "avatars/b+c.jpg", "avatars/d-96.jpg", "avatars/d.jpg"]
+        [
+            "avatars/a user-96.jpg",
+            "avatars/a user.jpg",
+            "avatars/b+c-96.jpg",
+            "avatars/b+c.jpg",
+            "avatars/d-96.jpg",
+            "avatars/d.jpg"
+        ]
     );
     for key in ["avatars/a user.jpg", "avatars/b+c.jpg", "avatars/d.jpg"] {
         let head = store.head(&assets, key).await.unwrap().unwrap();

@@ -196,7 +196,9 @@ impl Store for MemoryStore {
             let objects = self.lock();
             let mut matching = objects
                 .iter()
-                .filter(|((b, k), _)| b == bucket && k.starts_with(prefix) && start_after.is_none_or(|a| k.as_str() > a))
+                .filter(|((b, k), _)| {
+                    b == bucket && k.starts_with(prefix) && start_after.is_none_or(|a| k.as_str() > a)
+                })
                 .map(|((_, key), o)| ListedObject {
                     key: key.clone(),
                     size: o.data.len() as u64,

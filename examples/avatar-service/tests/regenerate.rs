@@ -27,7 +27,8 @@ fn regenerate(data_dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (Option<i
     let mut command = Command::new(env!("CARGO_BIN_EXE_avatar-service"));
     command.arg("regenerate").arg("--data-dir").arg(data_dir).args(args);
     for (name, _) in std::env::vars() {
-        if name.starts_with("AWS_") || ["SIZES", "OUTPUT_FORMAT", "QUALITY", "CROP", "S3_ENDPOINT", "STORAGE"].contains(&name.as_str())
+        if name.starts_with("AWS_")
+            || ["SIZES", "OUTPUT_FORMAT", "QUALITY", "CROP", "S3_ENDPOINT", "STORAGE"].contains(&name.as_str())
         {
             command.env_remove(name);
         }

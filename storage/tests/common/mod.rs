@@ -4,7 +4,8 @@ use thumbing_storage::{ListedObject, PutOptions, Store, list_all};
 
 /// Keys out of order, with a space, a non-ASCII name, a folder and a name that only shares a
 /// prefix with it, so that order and prefix matching are both put to the test.
-const KEYS: &[&str] = &["uploads/b.jpg", "uploads/a b.png", "uploads/é.jpg", "uploads-old/x.jpg", "uploads/sub/c.gif", "z.jpg"];
+const KEYS: &[&str] =
+    &["uploads/b.jpg", "uploads/a b.png", "uploads/é.jpg", "uploads-old/x.jpg", "uploads/sub/c.gif", "z.jpg"];
 
 /// Lists `bucket` (empty, or missing where the store allows it) in pages and checks order,
 /// prefixes, `start_after`, sizes and ETags against what was written.

@@ -44,7 +44,8 @@ pub async fn regenerate_uploads(
     std::fs::create_dir_all(&config.data_dir)
         .map_err(|e| StartError::DataDir { path: config.data_dir.clone(), message: e.to_string() })?;
     let (store, _, _) = open_store(config)?;
-    let mut options = RegenerateOptions { limit, checkpoint: Some(regenerate_checkpoint(config)), ..Default::default() };
+    let mut options =
+        RegenerateOptions { limit, checkpoint: Some(regenerate_checkpoint(config)), ..Default::default() };
     if let Some(concurrency) = concurrency {
         options.concurrency = concurrency;
     }
