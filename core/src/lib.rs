@@ -78,6 +78,7 @@
 // The SIMD inverse DCTs (`decode/jpeg/idct/{x86,arm}.rs`) are the only modules that allow it.
 #![deny(unsafe_code)]
 
+mod bands;
 mod bitmap;
 mod color;
 mod crop;

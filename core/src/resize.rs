@@ -46,7 +46,7 @@ impl Filter {
         }
     }
 
-    fn alg(self) -> ResizeAlg {
+    pub(crate) fn alg(self) -> ResizeAlg {
         match self {
             Filter::Nearest => ResizeAlg::Nearest,
             Filter::Box => ResizeAlg::Convolution(FilterType::Box),
