@@ -55,6 +55,8 @@ pub struct Options {
     pub(crate) fail_on: FailOn,
     pub(crate) shrink_on_load: bool,
     pub(crate) shrink_margin: f64,
+    pub(crate) memory_budget: Option<u64>,
+    pub(crate) bands: bool,
 }
 
 impl Default for Options {
@@ -73,6 +75,8 @@ impl Default for Options {
             fail_on: FailOn::Truncated,
             shrink_on_load: true,
             shrink_margin: SHRINK_ON_LOAD_MARGIN,
+            memory_budget: None,
+            bands: true,
         }
     }
 }
@@ -250,6 +254,39 @@ impl Options {
         self
     }
 
+    /// The most memory, in bytes, that decoding and resampling one image may take (default:
+    /// no budget). [`Options::estimate_memory`] works it out from the headers, for the way
+    /// thumbing will decode that file (in bands of rows where it can: PNG that is neither
+    /// interlaced nor animated; JPEG region by region at the reduced scale; the whole image
+    /// otherwise), and an image that needs more is refused with [`Error::TooLarge`] before
+    /// any pixel memory is allocated. The input bytes and the encoded outputs are not
+    /// counted.
+    ///
+    /// A server sets it to what one job may use: with the bands a 512-pixel avatar of a
+    /// 100-megapixel PNG needs a few megabytes, while an interlaced one needs the whole
+    /// decoded image.
+    ///
+    /// ```
+    /// let png = include_bytes!("../../fixtures/gray.png");
+    /// assert!(thumbing::Options::new().memory_budget(64 << 20).process(png).is_ok());
+    /// let err = thumbing::Options::new().memory_budget(1_000).process(png).unwrap_err();
+    /// assert_eq!(err.kind(), thumbing::ErrorKind::TooLarge);
+    /// ```
+    pub fn memory_budget(mut self, bytes: u64) -> Options {
+        self.memory_budget = Some(bytes);
+        self
+    }
+
+    /// The memory budget, if one is set ([`Options::memory_budget`]).
+    ///
+    /// ```
+    /// assert_eq!(thumbing::Options::new().memory_budget_bytes(), None);
+    /// assert_eq!(thumbing::Options::new().memory_budget(1 << 30).memory_budget_bytes(), Some(1 << 30));
+    /// ```
+    pub fn memory_budget_bytes(&self) -> Option<u64> {
+        self.memory_budget
+    }
+
     /// How damaged input is treated (default [`FailOn::Truncated`]: as an error).
     ///
     /// ```
@@ -277,6 +314,27 @@ impl Options {
     /// ```
     pub fn shrink_on_load(mut self, enabled: bool) -> Options {
         self.shrink_on_load = enabled;
+        self
+    }
+
+    /// Decode and resample in bands of rows where the file allows (default on): a PNG that
+    /// is neither interlaced nor animated goes row by row through the resampler, so the
+    /// decoded image is never held whole and a 512-pixel avatar of a 100-megapixel PNG takes
+    /// a few megabytes instead of hundreds. The pixels are exactly those of the whole-image
+    /// path, which `false` brings back (for comparison and measurement). Interlaced and
+    /// animated PNG, WebP and GIF are always decoded whole; JPEG is decoded only in the region
+    /// and at the scale the outputs need, band by band inside the decoder. Smart crops
+    /// ([`Crop::Smart`]) look at the whole image first, so they decode it whole too.
+    ///
+    /// ```
+    /// let png = include_bytes!("../../fixtures/with-alpha.png");
+    /// let bands = thumbing::Options::new().size(48).render(png)?;
+    /// let whole = thumbing::Options::new().size(48).bands(false).render(png)?;
+    /// assert_eq!(bands, whole);
+    /// # Ok::<(), thumbing::Error>(())
+    /// ```
+    pub fn bands(mut self, enabled: bool) -> Options {
+        self.bands = enabled;
         self
     }
 
@@ -391,6 +449,9 @@ impl Options {
         }
         if self.limits.max_pixels == 0 || self.limits.max_input_bytes == 0 {
             return Err(Error::invalid("limits must be greater than zero"));
+        }
+        if self.memory_budget == Some(0) {
+            return Err(Error::invalid("the memory budget must be greater than zero"));
         }
         Ok(())
     }

@@ -6,12 +6,13 @@
 //! module docs of [`orient`](crate::orient) and [`color`](crate::color) for why that gives
 //! the same avatar.
 
+use crate::bands::{self, BandResizer};
 use crate::bitmap::{Bitmap, PixelLayout};
 use crate::color::{self, SourceProfile};
 use crate::crop::{self, Saliency};
 use crate::decode::{self, Decoded, ImageInfo, Request};
 use crate::encode::{self, EncodeSettings, OutputFormat};
-use crate::error::{self, Result};
+use crate::error::{self, Error, Result};
 use crate::options::Options;
 use crate::resize::{self, Filter};
 
@@ -82,10 +83,20 @@ impl Options {
         self.validate()?;
         let (info, decoded) = error::guard(|| {
             let probed = decode::open(bytes, &self.limits)?;
+            self.check_budget(&probed.info)?;
+            if self.in_bands(&probed.info)
+                && let Some(outputs) = self.render_bands(bytes, &probed)?
+            {
+                return Ok((probed.info, Err(outputs)));
+            }
             let request = self.decode_request(&probed.info);
             let decoded = decode::decode(bytes, &probed, &self.limits, self.fail_on, &request)?;
-            Ok((probed.info, decoded))
+            Ok((probed.info, Ok(decoded)))
         })?;
+        let decoded = match decoded {
+            Ok(decoded) => decoded,
+            Err(outputs) => return Ok(outputs),
+        };
         let profile = decoded.icc.as_deref().and_then(SourceProfile::parse);
         let orientation = decoded.orientation;
         let source = &decoded.bitmap;
@@ -118,13 +129,170 @@ impl Options {
             let window = onto_bitmap(window, &decoded);
             let (rw, rh) = orientation.upright_size(plan.resized.0, plan.resized.1);
             let resized = resize::resize(source, window, rw, rh, self.filter)?;
-            let upright = orientation.apply(color::to_srgb(resized, profile.as_ref()));
-            let placed = place_on_canvas(upright, plan.canvas, plan.offset, self.background);
-            outputs.push(if self.format.supports_alpha() { placed } else { flatten(placed, self.background) });
+            outputs.push(self.finish(resized, orientation, profile.as_ref(), &plan));
         }
         Ok(outputs)
     }
 
+    /// The stages after resampling, the same for the whole-image and the band path: sRGB,
+    /// upright, onto the canvas, flattened when the format has no alpha.
+    fn finish(
+        &self,
+        resized: Bitmap,
+        orientation: crate::Orientation,
+        profile: Option<&SourceProfile>,
+        plan: &crop::Plan,
+    ) -> Bitmap {
+        let upright = orientation.apply(color::to_srgb(resized, profile));
+        let placed = place_on_canvas(upright, plan.canvas, plan.offset, self.background);
+        if self.format.supports_alpha() { placed } else { flatten(placed, self.background) }
+    }
+
+    /// Whether this image is decoded and resampled in bands of rows ([`crate::bands`]):
+    /// PNGs the `png` crate reads row by row, with a convolution filter and a crop window
+    /// that does not depend on the whole image (smart crops analyse all of it first).
+    fn in_bands(&self, info: &ImageInfo) -> bool {
+        self.bands
+            && decode::streams(info)
+            && bands::supports(self.filter)
+            && !(self.crop == crop::Crop::Smart && self.fit == crop::Fit::Cover)
+    }
+
+    /// The band path: every row of the PNG goes through one [`BandResizer`] per size as it is
+    /// decoded, so only a few rows are held at a time. `None` when a size's geometry is one
+    /// the band resampler does not take (the whole-image path then runs).
+    fn render_bands(&self, bytes: &[u8], probed: &decode::Probed<'_>) -> Result<Option<Vec<Bitmap>>> {
+        let Some(mut rows) = decode::rows(bytes, probed, &self.limits, self.fail_on)? else {
+            return Ok(None);
+        };
+        let (w, h) = rows.size();
+        let orientation = rows.orientation;
+        let (up_w, up_h) = orientation.upright_size(w, h);
+        let mut jobs = Vec::with_capacity(self.sizes.len());
+        for &(box_w, box_h) in &self.sizes {
+            let plan = crop::plan(up_w, up_h, box_w, box_h, self.fit, self.crop, || None);
+            let window = orientation.source_rect(plan.window, f64::from(w), f64::from(h));
+            let window = clamp_window(window, (f64::from(w), f64::from(h)));
+            let (rw, rh) = orientation.upright_size(plan.resized.0, plan.resized.1);
+            let Some(resizer) = BandResizer::new(w, h, rows.layout(), window, rw, rh, self.filter) else {
+                return Ok(None);
+            };
+            jobs.push((plan, resizer));
+        }
+        let mut y = 0;
+        while let Some(row) = rows.next_row()? {
+            for (_, resizer) in &mut jobs {
+                resizer.push_row(y, row)?;
+            }
+            y += 1;
+        }
+        let profile = rows.icc.as_deref().and_then(SourceProfile::parse);
+        let outputs = jobs
+            .into_iter()
+            .map(|(plan, resizer)| Ok(self.finish(resizer.finish()?, orientation, profile.as_ref(), &plan)))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Some(outputs))
+    }
+
+    /// Refuses, with [`Error::TooLarge`], an image whose decode would need more than the
+    /// memory budget.
+    fn check_budget(&self, info: &ImageInfo) -> Result<()> {
+        let Some(budget) = self.memory_budget else {
+            return Ok(());
+        };
+        let needed = self.memory_needed(info);
+        if needed > budget {
+            return Err(Error::TooLarge(format!(
+                "a {}x{} {} needs about {} of memory to process, more than the budget of {}",
+                info.width,
+                info.height,
+                info.format,
+                mebibytes(needed),
+                mebibytes(budget)
+            )));
+        }
+        Ok(())
+    }
+
+    /// An upper estimate, from the headers, of the memory that decoding and resampling an
+    /// image takes with these options (the input and the encoded outputs not counted): what
+    /// [`Options::memory_budget`] is compared with.
+    ///
+    /// ```
+    /// let png = include_bytes!("../../fixtures/gray.png");
+    /// let needed = thumbing::Options::new().size(64).estimate_memory(png)?;
+    /// assert!(needed > 0 && needed < 16 << 20);
+    /// # Ok::<(), thumbing::Error>(())
+    /// ```
+    pub fn estimate_memory(&self, bytes: &[u8]) -> Result<u64> {
+        self.validate()?;
+        let info = error::guard(|| decode::probe(bytes, &self.limits))?;
+        Ok(self.memory_needed(&info))
+    }
+
+    fn memory_needed(&self, info: &ImageInfo) -> u64 {
+        // Bytes a pixel of the decoded image (PNG and GIF palettes expand to RGB or RGBA).
+        let alpha = u64::from(info.has_alpha);
+        let channels = match info.color_model {
+            decode::ColorModel::Gray => 1 + alpha,
+            decode::ColorModel::Cmyk => 4,
+            _ => 3 + alpha,
+        };
+        let layout = match channels {
+            1 => PixelLayout::Gray,
+            2 => PixelLayout::GrayAlpha,
+            3 => PixelLayout::Rgb,
+            _ => PixelLayout::Rgba,
+        };
+        let (w, h) = (info.width, info.height);
+        let (up_w, up_h) = info.upright_size();
+        let plans: Vec<_> = self
+            .sizes
+            .iter()
+            .map(|&(bw, bh)| {
+                let plan = crop::plan(up_w, up_h, bw, bh, self.fit, crop::Crop::Centre, || None);
+                let window = info.orientation.source_rect(plan.window, f64::from(w), f64::from(h));
+                (window, info.orientation.upright_size(plan.resized.0, plan.resized.1))
+            })
+            .collect();
+        // The outputs on their way to the encoder: resized, turned, on the canvas.
+        let outputs: u64 = self.sizes.iter().map(|&(bw, bh)| 3 * u64::from(bw) * u64::from(bh) * 4).sum();
+        const SLACK: u64 = 1 << 20;
+        if self.in_bands(info) {
+            // The png crate's rows (16-bit samples at most, this row and the previous one).
+            let rows = 3 * u64::from(w) * 8;
+            let resizers: u64 =
+                plans.iter().map(|&(window, out)| bands::footprint(w, layout, window, out, self.filter)).sum();
+            return rows + resizers + outputs + SLACK;
+        }
+        // The whole decode: for JPEG the region at the decode scale, else every pixel.
+        let request = self.decode_request(info);
+        let eighths = f64::from(request.scale) / 8.0;
+        let [x0, y0, x1, y1] = request.region.unwrap_or([0, 0, w, h]);
+        let region = |a: u32, b: u32| (f64::from(b - a) * eighths).ceil() as u64 + 1;
+        let (dw, dh) = if info.format == decode::ImageFormat::Jpeg {
+            (region(x0, x1), region(y0, y1))
+        } else {
+            (u64::from(w), u64::from(h))
+        };
+        let pixels = dw * dh;
+        let mut total = pixels * channels;
+        if info.format == decode::ImageFormat::Jpeg && info.progressive {
+            // Progressive JPEG keeps the coefficients it needs: two bytes a sample.
+            total += pixels * channels * 2;
+        }
+        if info.has_alpha {
+            // The resampler's premultiplied copy (gray with alpha widened to four channels).
+            total += pixels * 4 * (1 + u64::from(channels == 2));
+        }
+        // The resampler's intermediate image: the window's columns, the output's rows.
+        let f = if info.format == decode::ImageFormat::Jpeg { eighths } else { 1.0 };
+        let temp: u64 = plans
+            .iter()
+            .map(|&((_, _, ww, _), (_, oh))| ((ww * f).ceil() as u64 + 16) * u64::from(oh) * channels.max(3))
+            .sum();
+        total + temp + outputs + SLACK
+    }
     /// What to ask of the decoder for an image with these headers: the scale
     /// ([`Options::decode_scale`]) and the stored pixels the resampler will read, which are
     /// the crop windows of every size plus the filter's reach beyond them. Smart crops place
@@ -166,9 +334,20 @@ impl Options {
 fn onto_bitmap(window: (f64, f64, f64, f64), decoded: &Decoded) -> (f64, f64, f64, f64) {
     let f = f64::from(decoded.scale) / 8.0;
     let (ox, oy) = (f64::from(decoded.origin.0), f64::from(decoded.origin.1));
-    let (bw, bh) = (f64::from(decoded.bitmap.width), f64::from(decoded.bitmap.height));
-    let (l, t) = ((window.0 * f - ox).clamp(0.0, bw), (window.1 * f - oy).clamp(0.0, bh));
-    (l, t, (window.2 * f).min(bw - l), (window.3 * f).min(bh - t))
+    let scaled = (window.0 * f - ox, window.1 * f - oy, window.2 * f, window.3 * f);
+    clamp_window(scaled, (f64::from(decoded.bitmap.width), f64::from(decoded.bitmap.height)))
+}
+
+/// Keeps a window inside a `size.0` × `size.1` bitmap (absorbing float noise at the edges).
+fn clamp_window(window: (f64, f64, f64, f64), size: (f64, f64)) -> (f64, f64, f64, f64) {
+    let (bw, bh) = size;
+    let (l, t) = (window.0.clamp(0.0, bw), window.1.clamp(0.0, bh));
+    (l, t, window.2.min(bw - l), window.3.min(bh - t))
+}
+
+/// `bytes` in MiB, for messages.
+fn mebibytes(bytes: u64) -> String {
+    format!("{:.1} MiB", bytes as f64 / f64::from(1u32 << 20))
 }
 
 /// Pads `image` to `canvas` with the background colour (for [`Fit::Contain`]).

@@ -300,6 +300,29 @@ pub(crate) fn decode(
     Ok(decoded)
 }
 
+/// Whether [`rows`] reads this image row by row (PNG that is neither interlaced nor
+/// animated); everything else is decoded whole by [`decode`].
+pub(crate) fn streams(info: &ImageInfo) -> bool {
+    info.format == ImageFormat::Png && png::streams(info)
+}
+
+/// Opens `bytes`, whose headers `probed` holds, for reading one row at a time after checking
+/// the dimensions against `limits`: the same rows, in the same layout and with the same
+/// handling of damage as [`decode`] gives as a whole. `None` when the format or the file does
+/// not stream ([`streams`]).
+pub(crate) fn rows<'a>(
+    bytes: &'a [u8],
+    probed: &Probed<'_>,
+    limits: &Limits,
+    fail_on: FailOn,
+) -> Result<Option<png::Rows<'a>>> {
+    if !streams(&probed.info) {
+        return Ok(None);
+    }
+    limits.check_dimensions(probed.info.width, probed.info.height)?;
+    png::rows(bytes, &probed.info, fail_on)
+}
+
 /// thumbing's JPEG decoder on its own, at `scale`/8: `None` when the file needs the general
 /// decoder.
 pub(crate) fn decode_jpeg_scaled(bytes: &[u8], limits: &Limits, scale: u32) -> Result<Option<Bitmap>> {

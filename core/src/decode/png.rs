@@ -91,25 +91,7 @@ pub(super) fn probe(bytes: &[u8]) -> Result<ImageInfo> {
 }
 
 pub(super) fn decode(bytes: &[u8], info: &ImageInfo, _limits: &Limits, fail_on: FailOn) -> Result<Decoded> {
-    // What the png crate may allocate besides our output buffer: copies of metadata chunks
-    // (bounded by the input), its row buffers (at most 8 bytes a pixel of one row, twice), and
-    // slack. Nothing in it grows with what a chunk *declares*; text chunks are skipped and the
-    // ICC profile is inflated under its own cap, by `icc_profile`.
-    let budget =
-        bytes.len().saturating_mul(2).saturating_add((info.width as usize).saturating_mul(16)).saturating_add(1 << 20);
-    let mut decoder = png::Decoder::new_with_limits(Cursor::new(bytes), png::Limits { bytes: budget });
-    decoder.set_ignore_text_chunk(true);
-    decoder.set_ignore_iccp_chunk(true);
-    decoder.set_transformations(png::Transformations::normalize_to_color8());
-    let mut reader = decoder.read_info().map_err(map_err)?;
-    let (color, _) = reader.output_color_type();
-    let layout = match color {
-        png::ColorType::Grayscale => PixelLayout::Gray,
-        png::ColorType::GrayscaleAlpha => PixelLayout::GrayAlpha,
-        png::ColorType::Rgb => PixelLayout::Rgb,
-        png::ColorType::Rgba => PixelLayout::Rgba,
-        png::ColorType::Indexed => return Err(corrupt("palette was not expanded")),
-    };
+    let (mut reader, layout) = open_reader(bytes, info)?;
     let size = reader.output_buffer_size().ok_or_else(|| Error::TooLarge("PNG output buffer overflows".into()))?;
     let mut data = vec![0u8; size];
     let result = reader.next_frame(&mut data);
@@ -124,6 +106,116 @@ pub(super) fn decode(bytes: &[u8], info: &ImageInfo, _limits: &Limits, fail_on: 
     let bitmap =
         Bitmap::new(w, h, layout, data).ok_or_else(|| corrupt("decoder returned a buffer of the wrong size"))?;
     Ok(Decoded::whole(bitmap, icc, info.orientation))
+}
+
+/// The `png` crate's reader, past the headers, set to give 8-bit gray, gray + alpha, RGB or
+/// RGBA rows, and the layout of those rows.
+fn open_reader<'a>(bytes: &'a [u8], info: &ImageInfo) -> Result<(png::Reader<Cursor<&'a [u8]>>, PixelLayout)> {
+    // What the png crate may allocate besides our output buffer: copies of metadata chunks
+    // (bounded by the input), its row buffers (at most 8 bytes a pixel of one row, twice), and
+    // slack. Nothing in it grows with what a chunk *declares*; text chunks are skipped and the
+    // ICC profile is inflated under its own cap, by `icc_profile`.
+    let budget =
+        bytes.len().saturating_mul(2).saturating_add((info.width as usize).saturating_mul(16)).saturating_add(1 << 20);
+    let mut decoder = png::Decoder::new_with_limits(Cursor::new(bytes), png::Limits { bytes: budget });
+    decoder.set_ignore_text_chunk(true);
+    decoder.set_ignore_iccp_chunk(true);
+    decoder.set_transformations(png::Transformations::normalize_to_color8());
+    let reader = decoder.read_info().map_err(map_err)?;
+    let (color, _) = reader.output_color_type();
+    let layout = match color {
+        png::ColorType::Grayscale => PixelLayout::Gray,
+        png::ColorType::GrayscaleAlpha => PixelLayout::GrayAlpha,
+        png::ColorType::Rgb => PixelLayout::Rgb,
+        png::ColorType::Rgba => PixelLayout::Rgba,
+        png::ColorType::Indexed => return Err(corrupt("palette was not expanded")),
+    };
+    Ok((reader, layout))
+}
+
+/// Whether [`Rows`] can read this PNG: one that is neither interlaced (Adam7 sends every
+/// row seven times, in passes over the whole image) nor animated.
+pub(super) fn streams(info: &ImageInfo) -> bool {
+    !info.progressive && !info.animated
+}
+
+/// A PNG read one row at a time, top to bottom, in the layout and with the damage handling
+/// of [`decode`]: the same rows, without holding the image.
+pub(crate) struct Rows<'a> {
+    reader: png::Reader<Cursor<&'a [u8]>>,
+    layout: PixelLayout,
+    width: u32,
+    height: u32,
+    next: u32,
+    row: Vec<u8>,
+    fail_on: FailOn,
+    /// Set once the data is damaged and [`FailOn::Never`] lets the rest be zero rows.
+    damaged: bool,
+    pub icc: Option<Vec<u8>>,
+    pub orientation: Orientation,
+}
+
+/// Opens `bytes` for reading row by row; `None` when the file does not stream
+/// ([`streams`]).
+pub(super) fn rows<'a>(bytes: &'a [u8], info: &ImageInfo, fail_on: FailOn) -> Result<Option<Rows<'a>>> {
+    if !streams(info) {
+        return Ok(None);
+    }
+    let (reader, layout) = open_reader(bytes, info)?;
+    let (width, height) = (reader.info().width, reader.info().height);
+    let row_len = reader.output_line_size(width).ok_or_else(|| Error::TooLarge("PNG row overflows".into()))?;
+    if row_len != width as usize * layout.channels() {
+        return Err(corrupt("decoder returned rows of the wrong size"));
+    }
+    Ok(Some(Rows {
+        reader,
+        layout,
+        width,
+        height,
+        next: 0,
+        row: vec![0; row_len],
+        fail_on,
+        damaged: false,
+        icc: icc_profile(bytes),
+        orientation: info.orientation,
+    }))
+}
+
+impl Rows<'_> {
+    /// The layout of every row.
+    pub fn layout(&self) -> PixelLayout {
+        self.layout
+    }
+
+    /// Width and height in pixels.
+    pub fn size(&self) -> (u32, u32) {
+        (self.width, self.height)
+    }
+
+    /// The next row, or `None` after the last one (when the rest of the image data has been
+    /// read and checked too).
+    pub fn next_row(&mut self) -> Result<Option<&[u8]>> {
+        if self.next > self.height {
+            return Ok(None);
+        }
+        if !self.damaged {
+            // After the last row, one more read consumes and checks the end of the data.
+            match self.reader.read_row(&mut self.row) {
+                Ok(Some(_)) if self.next < self.height => {}
+                Ok(_) if self.next == self.height => {}
+                Ok(_) => return Err(corrupt("decoder returned too few rows")),
+                Err(e) if self.fail_on == FailOn::Never && !matches!(e, png::DecodingError::LimitsExceeded) => {
+                    self.damaged = true;
+                }
+                Err(e) => return Err(map_err(e)),
+            }
+        }
+        if self.damaged {
+            self.row.fill(0);
+        }
+        self.next += 1;
+        Ok((self.next <= self.height).then_some(&self.row[..]))
+    }
 }
 
 fn map_err(e: png::DecodingError) -> Error {
