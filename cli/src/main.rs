@@ -99,6 +99,14 @@ struct AvatarArgs {
     /// Reject files larger than this many bytes.
     #[arg(long, default_value_t = thumbing::Limits::DEFAULT_MAX_INPUT_BYTES)]
     max_input_bytes: usize,
+    /// Refuse, from its header, an image whose decode and resize would need more memory than
+    /// this many bytes (default: no budget).
+    #[arg(long)]
+    memory_budget: Option<u64>,
+    /// Decode every image whole instead of in bands of rows (same pixels, more memory; for
+    /// comparisons).
+    #[arg(long)]
+    no_bands: bool,
     /// Damaged input: truncated (any damage fails the file) or never (decode what is there).
     #[arg(long, default_value = "truncated", value_parser = Word::<FailOn>::new())]
     fail_on: FailOn,
@@ -268,7 +276,7 @@ impl AvatarArgs {
 
     /// The library's options these flags ask for.
     fn options(&self) -> Options {
-        Options::new()
+        let options = Options::new()
             .boxes(self.boxes())
             .format(self.format)
             .quality(self.quality)
@@ -281,6 +289,11 @@ impl AvatarArgs {
             .max_pixels(self.max_pixels)
             .max_input_bytes(self.max_input_bytes)
             .fail_on(if self.best_effort { FailOn::Never } else { self.fail_on })
+            .bands(!self.no_bands);
+        match self.memory_budget {
+            Some(bytes) => options.memory_budget(bytes),
+            None => options,
+        }
     }
 }
 

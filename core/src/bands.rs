@@ -515,19 +515,20 @@ pub(crate) fn footprint(
     out: (u32, u32),
     filter: Filter,
 ) -> u64 {
-    let c = work_channels(layout) as u64;
+    // In floating point: a hostile header's sizes must not overflow (the result saturates).
+    let c = work_channels(layout) as f64;
     let (_, _, w, h) = window;
     let support = kernel(filter).map_or(0.5, |k| k.1);
     let radius = |scale: f64| support * scale.max(1.0);
     let sy = h / f64::from(out.1.max(1));
     let sx = w / f64::from(out.0.max(1));
-    let open = ((2.0 * radius(sy) + 2.0) / sy).ceil() as u64 + 2;
-    let span = (w + 2.0 * radius(sx) + 2.0).ceil().min(f64::from(src_w)) as u64;
-    let accumulators = open * span * c * 4;
-    let batch = BATCH_ROWS as u64 * u64::from(src_w) * c;
-    let rows = 3 * span * c;
-    let output = u64::from(out.0) * u64::from(out.1) * c;
-    accumulators + batch + rows + output
+    let open = ((2.0 * radius(sy) + 2.0) / sy).ceil() + 2.0;
+    let span = (w + 2.0 * radius(sx) + 2.0).ceil().min(f64::from(src_w));
+    let accumulators = open * span * c * 4.0;
+    let batch = BATCH_ROWS as f64 * f64::from(src_w) * c;
+    let rows = 3.0 * span * c;
+    let output = f64::from(out.0) * f64::from(out.1) * c;
+    (accumulators + batch + rows + output) as u64
 }
 
 #[cfg(test)]

@@ -83,6 +83,7 @@ impl Options {
         self.validate()?;
         let (info, decoded) = error::guard(|| {
             let probed = decode::open(bytes, &self.limits)?;
+            self.limits.check_dimensions(probed.info.width, probed.info.height)?;
             self.check_budget(&probed.info)?;
             if self.in_bands(&probed.info)
                 && let Some(outputs) = self.render_bands(bytes, &probed)?
@@ -231,14 +232,15 @@ impl Options {
     }
 
     fn memory_needed(&self, info: &ImageInfo) -> u64 {
+        // In floating point: a hostile header's sizes must not overflow (the result saturates).
         // Bytes a pixel of the decoded image (PNG and GIF palettes expand to RGB or RGBA).
-        let alpha = u64::from(info.has_alpha);
+        let alpha = f64::from(u8::from(info.has_alpha));
         let channels = match info.color_model {
-            decode::ColorModel::Gray => 1 + alpha,
-            decode::ColorModel::Cmyk => 4,
-            _ => 3 + alpha,
+            decode::ColorModel::Gray => 1.0 + alpha,
+            decode::ColorModel::Cmyk => 4.0,
+            _ => 3.0 + alpha,
         };
-        let layout = match channels {
+        let layout = match channels as u32 {
             1 => PixelLayout::Gray,
             2 => PixelLayout::GrayAlpha,
             3 => PixelLayout::Rgb,
@@ -256,42 +258,39 @@ impl Options {
             })
             .collect();
         // The outputs on their way to the encoder: resized, turned, on the canvas.
-        let outputs: u64 = self.sizes.iter().map(|&(bw, bh)| 3 * u64::from(bw) * u64::from(bh) * 4).sum();
-        const SLACK: u64 = 1 << 20;
+        let outputs: f64 = self.sizes.iter().map(|&(bw, bh)| 3.0 * f64::from(bw) * f64::from(bh) * 4.0).sum();
+        // Fixed costs, and an embedded ICC profile, which may inflate to MAX_ICC_BYTES.
+        let icc = if info.has_icc { color::MAX_ICC_BYTES as f64 } else { 0.0 };
+        let slack = (1 << 20) as f64 + icc;
         if self.in_bands(info) {
             // The png crate's rows (16-bit samples at most, this row and the previous one).
-            let rows = 3 * u64::from(w) * 8;
+            let rows = 3.0 * f64::from(w) * 8.0;
             let resizers: u64 =
                 plans.iter().map(|&(window, out)| bands::footprint(w, layout, window, out, self.filter)).sum();
-            return rows + resizers + outputs + SLACK;
+            return (rows + resizers as f64 + outputs + slack) as u64;
         }
         // The whole decode: for JPEG the region at the decode scale, else every pixel.
+        let jpeg = info.format == decode::ImageFormat::Jpeg;
         let request = self.decode_request(info);
-        let eighths = f64::from(request.scale) / 8.0;
-        let [x0, y0, x1, y1] = request.region.unwrap_or([0, 0, w, h]);
-        let region = |a: u32, b: u32| (f64::from(b - a) * eighths).ceil() as u64 + 1;
-        let (dw, dh) = if info.format == decode::ImageFormat::Jpeg {
-            (region(x0, x1), region(y0, y1))
-        } else {
-            (u64::from(w), u64::from(h))
-        };
-        let pixels = dw * dh;
+        let eighths = if jpeg { f64::from(request.scale) / 8.0 } else { 1.0 };
+        let [x0, y0, x1, y1] = if jpeg { request.region.unwrap_or([0, 0, w, h]) } else { [0, 0, w, h] };
+        let region = |a: u32, b: u32| (f64::from(b.saturating_sub(a)) * eighths).ceil() + 1.0;
+        let pixels = region(x0, x1) * region(y0, y1);
         let mut total = pixels * channels;
-        if info.format == decode::ImageFormat::Jpeg && info.progressive {
+        if jpeg && info.progressive {
             // Progressive JPEG keeps the coefficients it needs: two bytes a sample.
-            total += pixels * channels * 2;
+            total += pixels * channels * 2.0;
         }
         if info.has_alpha {
             // The resampler's premultiplied copy (gray with alpha widened to four channels).
-            total += pixels * 4 * (1 + u64::from(channels == 2));
+            total += pixels * 4.0 * if channels == 2.0 { 2.0 } else { 1.0 };
         }
         // The resampler's intermediate image: the window's columns, the output's rows.
-        let f = if info.format == decode::ImageFormat::Jpeg { eighths } else { 1.0 };
-        let temp: u64 = plans
+        let temp: f64 = plans
             .iter()
-            .map(|&((_, _, ww, _), (_, oh))| ((ww * f).ceil() as u64 + 16) * u64::from(oh) * channels.max(3))
+            .map(|&((_, _, ww, _), (_, oh))| ((ww * eighths).ceil() + 16.0) * f64::from(oh) * channels.max(3.0))
             .sum();
-        total + temp + outputs + SLACK
+        (total + temp + outputs + slack) as u64
     }
     /// What to ask of the decoder for an image with these headers: the scale
     /// ([`Options::decode_scale`]) and the stored pixels the resampler will read, which are

@@ -105,6 +105,13 @@ fn peak_memory_is_bounded_by_declared_pixels_and_input_size() {
             let beyond = peak.saturating_sub(BYTES_PER_INPUT_BYTE * bytes.len() + FIXED);
             worst.per_pixel = worst.per_pixel.max(beyond as f64 / pixels as f64);
         }
+        // The memory budget's estimate, from the headers, covers what processing took.
+        if let Ok(estimate) = options.estimate_memory(bytes)
+            && result.is_ok()
+            && peak as u64 > estimate + (BYTES_PER_INPUT_BYTE * bytes.len()) as u64
+        {
+            failures.push(format!("{name}: peak {peak} bytes > estimate {estimate} + 2 × {} input bytes", bytes.len()));
+        }
         if peak > bound {
             failures.push(format!(
                 "{name}: peak {peak} bytes > bound {bound} ({pixels} declared pixels, {} input bytes)",
@@ -126,5 +133,50 @@ fn peak_memory_is_bounded_by_declared_pixels_and_input_size() {
             w.largest_peak as f64 / (1 << 20) as f64
         );
     }
+    failures.extend(bands_do_not_hold_the_image());
     assert!(failures.is_empty(), "memory bounds exceeded:\n{}", failures.join("\n"));
+}
+
+/// A 2000 × 2000 RGBA PNG (16 MB decoded) made into a 64 px avatar: in bands the peak stays
+/// below one byte per pixel; decoded whole it holds the image and its premultiplied copy.
+fn bands_do_not_hold_the_image() -> Vec<String> {
+    let (w, h) = (2000u32, 2000u32);
+    let mut data = Vec::with_capacity((w * h * 4) as usize);
+    for y in 0..h {
+        for x in 0..w {
+            data.extend_from_slice(&[(x / 8) as u8, (y / 8) as u8, (x ^ y) as u8, (x + y) as u8]);
+        }
+    }
+    let mut bytes = Vec::new();
+    {
+        let mut encoder = png::Encoder::new(&mut bytes, w, h);
+        encoder.set_color(png::ColorType::Rgba);
+        encoder.set_compression(png::Compression::Fast);
+        encoder.write_header().and_then(|mut writer| writer.write_image_data(&data)).expect("PNG");
+    }
+    drop(data);
+    let pixels = (w * h) as usize;
+    let options = Options::new().size(64);
+    let (bands, bands_peak) = peak_during(|| options.process(&bytes));
+    let (whole, whole_peak) = peak_during(|| options.clone().bands(false).process(&bytes));
+    eprintln!(
+        "2000x2000 RGBA PNG to 64 px: peak {:.1} MiB in bands, {:.1} MiB whole",
+        bands_peak as f64 / f64::from(1 << 20),
+        whole_peak as f64 / f64::from(1 << 20)
+    );
+    let mut failures = Vec::new();
+    if bands.is_err() || whole.is_err() || bands.ok() != whole.ok() {
+        failures.push("2000x2000 PNG: the band and whole-image paths disagree".to_string());
+    }
+    if bands_peak >= pixels {
+        failures.push(format!("2000x2000 PNG in bands: peak {bands_peak} bytes, not below one byte a pixel"));
+    }
+    if whole_peak < 8 * pixels {
+        failures.push(format!("2000x2000 PNG decoded whole: peak {whole_peak} bytes, expected the image twice"));
+    }
+    let estimate = options.estimate_memory(&bytes).unwrap_or(0);
+    if bands_peak as u64 > estimate {
+        failures.push(format!("2000x2000 PNG in bands: peak {bands_peak} bytes > estimate {estimate}"));
+    }
+    failures
 }
