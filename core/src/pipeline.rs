@@ -1,6 +1,11 @@
 //! The whole pipeline, top-down: decode → (plan the crop in upright coordinates) → resize
 //! → colour-manage → orient → fit onto the canvas → encode.
 //!
+//! PNGs that are neither interlaced nor animated skip the full decode: their rows go from the
+//! decoder straight into one band resampler per size ([`crate::bands`]), which gives the same
+//! pixels while holding only a few rows ([`Options::bands`]). An optional memory budget
+//! ([`Options::memory_budget`]) refuses, from the headers, images that would need more.
+//!
 //! Everything that is per-pixel and order-independent (colour conversion, orientation,
 //! flattening) runs on the small resized image rather than on the full decode; see the
 //! module docs of [`orient`](crate::orient) and [`color`](crate::color) for why that gives
@@ -81,22 +86,21 @@ impl Options {
     /// ```
     pub fn render(&self, bytes: &[u8]) -> Result<Vec<Bitmap>> {
         self.validate()?;
-        let (info, decoded) = error::guard(|| {
+        let (info, decoded) = match error::guard(|| {
             let probed = decode::open(bytes, &self.limits)?;
             self.limits.check_dimensions(probed.info.width, probed.info.height)?;
             self.check_budget(&probed.info)?;
             if self.in_bands(&probed.info)
                 && let Some(outputs) = self.render_bands(bytes, &probed)?
             {
-                return Ok((probed.info, Err(outputs)));
+                return Ok(Path::Bands(outputs));
             }
             let request = self.decode_request(&probed.info);
             let decoded = decode::decode(bytes, &probed, &self.limits, self.fail_on, &request)?;
-            Ok((probed.info, Ok(decoded)))
-        })?;
-        let decoded = match decoded {
-            Ok(decoded) => decoded,
-            Err(outputs) => return Ok(outputs),
+            Ok(Path::Whole(probed.info, decoded))
+        })? {
+            Path::Bands(outputs) => return Ok(outputs),
+            Path::Whole(info, decoded) => (info, decoded),
         };
         let profile = decoded.icc.as_deref().and_then(SourceProfile::parse);
         let orientation = decoded.orientation;
@@ -324,6 +328,14 @@ impl Options {
         let region = [clamp(x0.floor(), w), clamp(y0.floor(), h), clamp(x1.ceil(), w), clamp(y1.ceil(), h)];
         Request { scale, region: Some(region) }
     }
+}
+
+/// How [`Options::render`] went on after reading the headers.
+enum Path {
+    /// Decoded and resampled in bands: the finished outputs.
+    Bands(Vec<Bitmap>),
+    /// Decoded whole (or the JPEG region): the image, to resample.
+    Whole(ImageInfo, Decoded),
 }
 
 /// Maps a fractional window in stored full-size coordinates onto the decoded bitmap: scaled
