@@ -112,8 +112,11 @@ impl Weights {
     }
 }
 
+/// A filter function: weight at a distance in source pixels (at a reduction of one).
+type Kernel = fn(f64) -> f64;
+
 /// The filter functions of `fast_image_resize`, and their support.
-fn kernel(filter: Filter) -> Option<(fn(f64) -> f64, f64)> {
+fn kernel(filter: Filter) -> Option<(Kernel, f64)> {
     fn box_filter(x: f64) -> f64 {
         if x > -0.5 && x <= 0.5 { 1.0 } else { 0.0 }
     }
@@ -563,7 +566,8 @@ mod tests {
             [PixelLayout::Gray, PixelLayout::GrayAlpha, PixelLayout::Rgb, PixelLayout::Rgba, PixelLayout::Cmyk];
         let filters = [Filter::Box, Filter::Bilinear, Filter::CatmullRom, Filter::Mitchell, Filter::Lanczos3];
         // Reductions, enlargements, fractional and integer windows, one axis unchanged.
-        let cases: [((f64, f64, f64, f64), u32, u32); 7] = [
+        type Case = ((f64, f64, f64, f64), u32, u32);
+        let cases: [Case; 7] = [
             ((0.0, 0.0, 97.0, 61.0), 13, 9),
             ((10.5, 3.25, 60.0, 50.5), 17, 17),
             ((0.0, 0.0, 97.0, 61.0), 97, 20),
