@@ -444,20 +444,26 @@ pub(crate) fn fill(value: u8, w: usize, h: usize, out: &mut [u8], stride: usize)
 /// level shift) from the `n`×`n` low-frequency corner in natural order.
 #[cfg(test)]
 pub(crate) fn reference(coefs: &[f64], n: usize) -> Vec<f64> {
+    reference_rect(coefs, n, n)
+}
+
+/// The floating-point definition for a `w`×`h` block from its `w`×`h` corner.
+#[cfg(test)]
+pub(crate) fn reference_rect(coefs: &[f64], w: usize, h: usize) -> Vec<f64> {
     use std::f64::consts::{FRAC_1_SQRT_2, PI};
     let c = |u: usize| if u == 0 { FRAC_1_SQRT_2 } else { 1.0 };
-    let mut out = vec![0.0; n * n];
-    for y in 0..n {
-        for x in 0..n {
+    let mut out = vec![0.0; w * h];
+    for y in 0..h {
+        for x in 0..w {
             let mut sum = 0.0;
-            for v in 0..n {
-                for u in 0..n {
-                    let cx = ((2 * x + 1) as f64 * u as f64 * PI / (2 * n) as f64).cos();
-                    let cy = ((2 * y + 1) as f64 * v as f64 * PI / (2 * n) as f64).cos();
-                    sum += c(u) * c(v) * coefs[v * n + u] * cx * cy;
+            for v in 0..h {
+                for u in 0..w {
+                    let cx = ((2 * x + 1) as f64 * u as f64 * PI / (2 * w) as f64).cos();
+                    let cy = ((2 * y + 1) as f64 * v as f64 * PI / (2 * h) as f64).cos();
+                    sum += c(u) * c(v) * coefs[v * w + u] * cx * cy;
                 }
             }
-            out[y * n + x] = sum / 4.0;
+            out[y * w + x] = sum / 4.0;
         }
     }
     out
@@ -687,27 +693,6 @@ mod tests {
     #[test]
     fn dispatched_generic_matches_the_scalar_one() {
         assert_same_as_scalar_generic(generic);
-    }
-
-    /// The float definition for a `w`×`h` block.
-    fn reference_rect(coefs: &[f64], w: usize, h: usize) -> Vec<f64> {
-        use std::f64::consts::{FRAC_1_SQRT_2, PI};
-        let c = |u: usize| if u == 0 { FRAC_1_SQRT_2 } else { 1.0 };
-        let mut out = vec![0.0; w * h];
-        for y in 0..h {
-            for x in 0..w {
-                let mut sum = 0.0;
-                for v in 0..h {
-                    for u in 0..w {
-                        let cx = ((2 * x + 1) as f64 * u as f64 * PI / (2 * w) as f64).cos();
-                        let cy = ((2 * y + 1) as f64 * v as f64 * PI / (2 * h) as f64).cos();
-                        sum += c(u) * c(v) * coefs[v * w + u] * cx * cy;
-                    }
-                }
-                out[y * w + x] = sum / 4.0;
-            }
-        }
-        out
     }
 
     #[test]
