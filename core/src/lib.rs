@@ -90,6 +90,7 @@ mod options;
 mod orient;
 mod pipeline;
 mod resize;
+mod warning;
 
 pub use bitmap::{Bitmap, PixelLayout};
 pub use crop::{Crop, Fit};
@@ -101,6 +102,7 @@ pub use options::{MAX_OUTPUT_SIDE, OptionWord, Options, SHRINK_ON_LOAD_MARGIN, o
 pub use orient::Orientation;
 pub use pipeline::Avatar;
 pub use resize::Filter;
+pub use warning::{Warning, WarningKind};
 
 /// Makes one `size` × `size` avatar: centre-cropped, upright, sRGB, JPEG at quality 80,
 /// with default [`Limits`]. The shortcut for `Options::new().size(size).process(bytes)`.

@@ -287,10 +287,12 @@ impl Options {
         self.memory_budget
     }
 
-    /// How damaged input is treated (default [`FailOn::Truncated`]: as an error).
+    /// How damaged input is treated (default [`FailOn::Truncated`]: recoverable damage gives
+    /// an avatar with [`Avatar::warnings`](crate::Avatar::warnings), a truncated file is an
+    /// error; [`FailOn::Warning`] refuses any damage).
     ///
     /// ```
-    /// let o = thumbing::Options::new().fail_on(thumbing::FailOn::Never);
+    /// let o = thumbing::Options::new().fail_on(thumbing::FailOn::Warning);
     /// # let _ = o;
     /// ```
     pub fn fail_on(mut self, fail_on: FailOn) -> Options {
@@ -475,7 +477,7 @@ impl Options {
 /// | `crop` | `centre` (`center`), `smart` (`attention`, `entropy`), or a focal point `X,Y` (fractions 0..=1) |
 /// | `filter` | `lanczos3` (`lanczos`), `mitchell`, `catmull-rom` (`catmullrom`, `cubic`), `bilinear` (`triangle`), `box`, `nearest` |
 /// | `png_compression` | `fast`, `balanced`, `smallest` |
-/// | `fail_on` | `truncated`, `never` |
+/// | `fail_on` | `warning`, `truncated`, `never` |
 ///
 /// Any other word is an [`Error::InvalidOptions`] that names the option, repeats the value
 /// and lists the canonical words.
@@ -657,7 +659,11 @@ word_option!(
     [("fast", PngCompression::Fast), ("balanced", PngCompression::Balanced), ("smallest", PngCompression::Smallest),]
 );
 
-word_option!(FailOn, "fail_on", [("truncated", FailOn::Truncated), ("never", FailOn::Never)]);
+word_option!(
+    FailOn,
+    "fail_on",
+    [("warning", FailOn::Warning), ("truncated", FailOn::Truncated), ("never", FailOn::Never)]
+);
 
 impl OptionWord for Crop {
     const OPTION: &'static str = "crop";
@@ -768,7 +774,7 @@ mod tests {
             Filter::Nearest,
         ]);
         check(&[PngCompression::Fast, PngCompression::Balanced, PngCompression::Smallest]);
-        check(&[FailOn::Truncated, FailOn::Never]);
+        check(&[FailOn::Warning, FailOn::Truncated, FailOn::Never]);
         // The output format's word is its name.
         for format in [OutputFormat::Jpeg, OutputFormat::Png, OutputFormat::WebP] {
             assert_eq!(format.to_string(), format.name());
@@ -809,6 +815,6 @@ mod tests {
         let words = option_words();
         let options: Vec<&str> = words.iter().map(|(option, _)| *option).collect();
         assert_eq!(options, ["format", "fit", "crop", "filter", "png_compression", "fail_on"]);
-        assert_eq!(words[5].1, ["truncated", "never"]);
+        assert_eq!(words[5].1, ["warning", "truncated", "never"]);
     }
 }

@@ -166,6 +166,36 @@ impl Orientation {
 }
 
 /// Finds tag 0x0112 (Orientation) in IFD0 of a TIFF structure. Every read is bounds-checked.
+/// Whether an EXIF block (after `Exif\0\0`) is not a TIFF structure whose first IFD lies
+/// within it: such a block is ignored, with a warning.
+pub(crate) fn exif_is_malformed(tiff: &[u8]) -> bool {
+    let tiff = tiff.strip_prefix(b"Exif\0\0").unwrap_or(tiff);
+    let big_endian = match tiff.get(0..2) {
+        Some(b"MM") => true,
+        Some(b"II") => false,
+        _ => return true,
+    };
+    let read = |at: usize, n: usize| -> Option<u32> {
+        let b = tiff.get(at..at.checked_add(n)?)?;
+        Some(b.iter().fold(0u32, |acc, &x| acc << 8 | u32::from(x))).map(|v| {
+            if big_endian || n == 1 {
+                v
+            } else if n == 2 {
+                u32::from((v as u16).swap_bytes())
+            } else {
+                v.swap_bytes()
+            }
+        })
+    };
+    let Some((magic, ifd)) = read(2, 2).zip(read(4, 4)) else {
+        return true;
+    };
+    let Some(count) = read(ifd as usize, 2) else {
+        return true;
+    };
+    magic != 42 || (ifd as usize).saturating_add(2 + 12 * count as usize) > tiff.len()
+}
+
 fn read_orientation_tag(tiff: &[u8]) -> Option<u16> {
     let big_endian = match tiff.get(0..2)? {
         b"MM" => true,

@@ -20,6 +20,7 @@ use crate::encode::{self, EncodeSettings, OutputFormat};
 use crate::error::{self, Error, Result};
 use crate::options::Options;
 use crate::resize::{self, Filter};
+use crate::warning::Warning;
 
 /// One encoded output image.
 ///
@@ -39,6 +40,9 @@ pub struct Avatar {
     pub height: u32,
     /// The format of `data`.
     pub format: OutputFormat,
+    /// The damage in the input that thumbing recovered from to make this avatar (empty for
+    /// an intact file); see [`FailOn`](crate::FailOn).
+    pub warnings: Vec<Warning>,
 }
 
 impl std::fmt::Debug for Avatar {
@@ -48,6 +52,7 @@ impl std::fmt::Debug for Avatar {
             .field("height", &self.height)
             .field("format", &self.format)
             .field("bytes", &self.data.len())
+            .field("warnings", &self.warnings)
             .finish()
     }
 }
@@ -66,11 +71,13 @@ impl Options {
             progressive: self.progressive,
             png_compression: self.png_compression,
         };
-        self.render(bytes)?
+        let (images, warnings) = self.render_with_warnings(bytes)?;
+        images
             .into_iter()
             .map(|image| {
                 let data = encode::encode(&image, self.format, &settings)?;
-                Ok(Avatar { data, width: image.width, height: image.height, format: self.format })
+                let warnings = warnings.clone();
+                Ok(Avatar { data, width: image.width, height: image.height, format: self.format, warnings })
             })
             .collect()
     }
@@ -85,6 +92,19 @@ impl Options {
     /// # Ok::<(), thumbing::Error>(())
     /// ```
     pub fn render(&self, bytes: &[u8]) -> Result<Vec<Bitmap>> {
+        self.render_with_warnings(bytes).map(|(images, _)| images)
+    }
+
+    /// [`Options::render`], with the warnings about damage in the input that was recovered
+    /// from (the same as each [`Avatar::warnings`] of [`Options::process`]).
+    ///
+    /// ```
+    /// let (px, warnings) = thumbing::Options::new().size(32).render_with_warnings(include_bytes!("../../fixtures/gray.png"))?;
+    /// assert_eq!(px.len(), 1);
+    /// assert!(warnings.is_empty());
+    /// # Ok::<(), thumbing::Error>(())
+    /// ```
+    pub fn render_with_warnings(&self, bytes: &[u8]) -> Result<(Vec<Bitmap>, Vec<Warning>)> {
         self.validate()?;
         let (info, decoded) = match error::guard(|| {
             let probed = decode::open(bytes, &self.limits)?;
@@ -136,7 +156,7 @@ impl Options {
             let resized = resize::resize(source, window, rw, rh, self.filter)?;
             outputs.push(self.finish(resized, orientation, profile.as_ref(), &plan));
         }
-        Ok(outputs)
+        Ok((outputs, decoded.warnings.into_vec()))
     }
 
     /// The stages after resampling, the same for the whole-image and the band path: sRGB,

@@ -13,6 +13,7 @@ use crate::bitmap::Bitmap;
 use crate::error::{Error, Result};
 use crate::limits::Limits;
 use crate::orient::Orientation;
+use crate::warning::{WarningKind, Warnings};
 
 /// An input format thumbing decodes.
 ///
@@ -199,19 +200,44 @@ impl ImageInfo {
 
 /// How strictly damaged input is treated, like sharp's `failOn`.
 ///
+/// Damage that a decoder can recover from (corrupt data inside a JPEG scan, junk between
+/// markers, a malformed EXIF block, a bad PNG checksum, damaged data after a complete image)
+/// gives an image plus [`Warning`](crate::Warning)s by default, as libjpeg and Pillow do.
+/// What cannot give an image (no frame header, no image data, limits exceeded, an
+/// unsupported format) is always an error.
+///
 /// ```
-/// let opts = thumbing::Options::new().fail_on(thumbing::FailOn::Never);
+/// let opts = thumbing::Options::new().fail_on(thumbing::FailOn::Warning);
 /// # let _ = opts;
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum FailOn {
-    /// Any damage, including truncated data, is an [`Error::Corrupt`]. The default: an avatar
-    /// that is half gray is worse than a clear error.
+    /// Strict, like sharp's default `failOn: 'warning'`: any damage, even recoverable, is an
+    /// [`Error::Corrupt`] naming the first thing that was wrong.
+    Warning,
+    /// The default: recoverable damage gives an image with warnings; a file that ends
+    /// before its image data does is an [`Error::Corrupt`] (Pillow refuses those too).
     #[default]
     Truncated,
-    /// Best effort: decode what can be decoded (a truncated JPEG or PNG gives the rows that
-    /// arrived, the rest filled) and fail only when nothing usable is there.
+    /// Best effort: truncated files too give the rows that arrived, the rest filled, with a
+    /// [`WarningKind::Truncated`](crate::WarningKind::Truncated) warning; only files with no
+    /// usable image data fail.
     Never,
+}
+
+impl FailOn {
+    /// The error for the first warning this setting refuses, if any.
+    pub(crate) fn check(self, warnings: &Warnings) -> Result<()> {
+        let refused = warnings.iter().find(|w| match self {
+            FailOn::Warning => true,
+            FailOn::Truncated => w.kind == WarningKind::Truncated,
+            FailOn::Never => false,
+        });
+        match refused {
+            Some(w) => Err(Error::Corrupt(w.to_string())),
+            None => Ok(()),
+        }
+    }
 }
 
 /// What the pipeline asks of a decoder: a scale, and the part of the image it will use.
@@ -238,12 +264,14 @@ pub(crate) struct Decoded {
     pub scale: u32,
     /// Where the bitmap's top-left pixel lies in the image decoded at `scale`/8.
     pub origin: (u32, u32),
+    /// The damage the decoder recovered from.
+    pub warnings: Warnings,
 }
 
 impl Decoded {
     /// A whole image at full size.
     pub fn whole(bitmap: Bitmap, icc: Option<Vec<u8>>, orientation: Orientation) -> Decoded {
-        Decoded { bitmap, icc, orientation, scale: 8, origin: (0, 0) }
+        Decoded { bitmap, icc, orientation, scale: 8, origin: (0, 0), warnings: Warnings::default() }
     }
 }
 
@@ -293,6 +321,7 @@ pub(crate) fn decode(
         (None, ImageFormat::Gif) => gif::decode(bytes, info, limits, fail_on)?,
         (None, ImageFormat::Jpeg) => return Err(Error::Corrupt("jpeg: header not read".into())),
     };
+    fail_on.check(&decoded.warnings)?;
     debug_assert_eq!(
         decoded.bitmap.data.len(),
         decoded.bitmap.width as usize * decoded.bitmap.height as usize * decoded.bitmap.layout.channels()
@@ -331,7 +360,7 @@ pub(crate) fn decode_jpeg_scaled(bytes: &[u8], limits: &Limits, scale: u32) -> R
         return Err(Error::UnsupportedFormat(format!("{} is not JPEG", probed.info.format)));
     };
     limits.check_dimensions(probed.info.width, probed.info.height)?;
-    Ok(jpeg::decode_own(bytes, header, &Request { scale, region: None }).map(|(bitmap, _)| bitmap))
+    Ok(jpeg::decode_own(bytes, header, &Request { scale, region: None }).map(|(bitmap, _, _)| bitmap))
 }
 
 #[cfg(test)]

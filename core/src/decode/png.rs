@@ -8,6 +8,7 @@ use crate::color::MAX_ICC_BYTES;
 use crate::error::{Error, Result};
 use crate::limits::Limits;
 use crate::orient::Orientation;
+use crate::warning::{WarningKind, Warnings};
 
 fn corrupt(what: impl std::fmt::Display) -> Error {
     Error::corrupt("png", what)
@@ -91,21 +92,194 @@ pub(super) fn probe(bytes: &[u8]) -> Result<ImageInfo> {
 }
 
 pub(super) fn decode(bytes: &[u8], info: &ImageInfo, _limits: &Limits, fail_on: FailOn) -> Result<Decoded> {
-    let (mut reader, layout) = open_reader(bytes, info)?;
-    let size = reader.output_buffer_size().ok_or_else(|| Error::TooLarge("PNG output buffer overflows".into()))?;
-    let mut data = vec![0u8; size];
-    let result = reader.next_frame(&mut data);
-    let (w, h) = (reader.info().width, reader.info().height);
-    match result {
-        Ok(_) => {}
-        // Best effort: the rows decoded before the damage are kept, the rest stay zero.
-        Err(e) if fail_on == FailOn::Never && !matches!(e, png::DecodingError::LimitsExceeded) => {}
-        Err(e) => return Err(map_err(e)),
+    let mut warnings = Warnings::default();
+    let (bitmap, late) = decode_tolerant(bytes, &mut warnings)?;
+    if let Some(e) = late {
+        // The rows decoded before the damage are kept, the rest stay zero: a warning that
+        // only `FailOn::Never` accepts.
+        if fail_on != FailOn::Never || matches!(e, png::DecodingError::LimitsExceeded) {
+            return Err(map_err(e));
+        }
+        warnings.push(WarningKind::Truncated, format!("png: {}: the rest of the image is filled", map_err(e)), None);
     }
     let icc = icc_profile(bytes);
-    let bitmap =
-        Bitmap::new(w, h, layout, data).ok_or_else(|| corrupt("decoder returned a buffer of the wrong size"))?;
-    Ok(Decoded::whole(bitmap, icc, info.orientation))
+    Ok(Decoded { warnings, ..Decoded::whole(bitmap, icc, info.orientation) })
+}
+
+/// Decodes with the damage that Pillow and libpng accept turned into warnings: a chunk
+/// whose CRC does not match ([`WarningKind::Checksum`]: decoded again without checking), a
+/// file cut off in a chunk after its image data ([`WarningKind::TrailingData`]: decoded
+/// again from the data before that chunk). Returns the image and the error that stopped its
+/// decoding part-way, if any.
+fn decode_tolerant(bytes: &[u8], warnings: &mut Warnings) -> Result<(Bitmap, Option<png::DecodingError>)> {
+    // Each retry drops the image before decoding again: damage never doubles the memory.
+    let checksum = check_chunks(bytes, warnings);
+    let first = decode_pixels(bytes, checksum);
+    let missed = !checksum && matches!(&first, Err(e) | Ok((_, Some(e))) if is_checksum(e));
+    let (bitmap, late) = if missed {
+        // An Adler-32 mismatch of the image data.
+        let e = first.err().map_or_else(|| "checksum mismatch".to_string(), |e| e.to_string());
+        warnings.push(WarningKind::Checksum, format!("png: {e}; the data was used as it is"), None);
+        decode_pixels(bytes, true).map_err(map_err)?
+    } else {
+        first.map_err(map_err)?
+    };
+    let Some(e) = late else {
+        return Ok((bitmap, None));
+    };
+    if let Some(end) = end_of_complete_chunks(bytes) {
+        drop(bitmap);
+        if let Some(bitmap) = decode_repaired(bytes, end, warnings, &e) {
+            return Ok((bitmap, None));
+        }
+        let (bitmap, _) = decode_pixels(bytes, checksum).map_err(map_err)?;
+        return Ok((bitmap, Some(e)));
+    }
+    Ok((bitmap, Some(e)))
+}
+
+/// A file cut off in a chunk that starts at `end`, after some image data: decoded as if it
+/// ended before that chunk, or, when the chunk is an IDAT whose length runs past the end of
+/// the file, with that IDAT holding the rest of the file. Returns the image when either
+/// gives all of it, with a [`WarningKind::TrailingData`] warning.
+fn decode_repaired(bytes: &[u8], end: usize, warnings: &mut Warnings, e: &png::DecodingError) -> Option<Bitmap> {
+    const IEND: &[u8] = b"\0\0\0\0IEND\xAE\x42\x60\x82";
+    let mut repaired = bytes[..end].to_vec();
+    repaired.extend_from_slice(IEND);
+    if let Ok((bitmap, None)) = decode_pixels(&repaired, true) {
+        if !warnings.iter().any(|w| w.kind == WarningKind::TrailingData) {
+            warnings.push(
+                WarningKind::TrailingData,
+                format!("png: the file is cut off after its image data ({e}); the rest was ignored"),
+                Some(end),
+            );
+        }
+        return Some(bitmap);
+    }
+    // An IDAT that claims more bytes than the file has: its data is the rest of the file
+    // but for a CRC.
+    let rest = bytes.len().checked_sub(end + 12)?;
+    if bytes.get(end + 4..end + 8) != Some(b"IDAT") {
+        return None;
+    }
+    repaired.truncate(end);
+    repaired.extend_from_slice(&(rest as u32).to_be_bytes());
+    repaired.extend_from_slice(&bytes[end + 4..]);
+    repaired.extend_from_slice(IEND);
+    let (bitmap, None) = decode_pixels(&repaired, true).ok()? else {
+        return None;
+    };
+    warnings.push(
+        WarningKind::TrailingData,
+        "png: the last IDAT chunk claims more bytes than the file has; the data up to the end was used",
+        Some(end),
+    );
+    Some(bitmap)
+}
+
+/// Walks every chunk up to IEND: a chunk whose CRC does not match is a
+/// [`WarningKind::Checksum`] warning (returns whether there was one: the data is then
+/// decoded without checking), a chunk cut off after the image data a
+/// [`WarningKind::TrailingData`] one. Damage before the image data is left to the decoder.
+fn check_chunks(bytes: &[u8], warnings: &mut Warnings) -> bool {
+    let (mut pos, mut seen_idat, mut mismatch) = (8usize, false, false);
+    while let Some(head) = bytes.get(pos..pos + 8) {
+        let len = u32::from_be_bytes([head[0], head[1], head[2], head[3]]) as usize;
+        let kind = String::from_utf8_lossy(&head[4..8]).into_owned();
+        let Some(stored) = bytes.get(pos + 8 + len..pos + 12 + len) else {
+            if seen_idat && &head[4..8] != b"IDAT" {
+                warnings.push(
+                    WarningKind::TrailingData,
+                    format!("png: the {kind:?} chunk after the image data is cut off by the end of the file; ignored"),
+                    Some(pos),
+                );
+            }
+            return mismatch;
+        };
+        let crc = crc32fast::hash(&bytes[pos + 4..pos + 8 + len]);
+        if crc != u32::from_be_bytes([stored[0], stored[1], stored[2], stored[3]]) {
+            warnings.push(
+                WarningKind::Checksum,
+                format!("png: CRC mismatch in the {kind:?} chunk; its data was used as it is"),
+                Some(pos),
+            );
+            mismatch = true;
+        }
+        if &head[4..8] == b"IEND" {
+            return mismatch;
+        }
+        seen_idat |= &head[4..8] == b"IDAT";
+        pos += 12 + len;
+    }
+    if seen_idat && pos < bytes.len() {
+        warnings.push(
+            WarningKind::TrailingData,
+            "png: the file is cut off inside a chunk header after the image data; ignored",
+            Some(pos),
+        );
+    }
+    mismatch
+}
+
+/// Whether the png crate stopped at a CRC (or Adler-32) mismatch.
+fn is_checksum(e: &png::DecodingError) -> bool {
+    let text = e.to_string();
+    matches!(e, png::DecodingError::Format(_)) && (text.contains("CRC") || text.contains("checksum"))
+}
+
+/// Where the last complete chunk ends, when the file is cut off inside a chunk (or its
+/// header) after at least one IDAT chunk; `None` for a file whose chunks are all complete.
+fn end_of_complete_chunks(bytes: &[u8]) -> Option<usize> {
+    let (mut pos, mut seen_idat) = (8usize, false);
+    loop {
+        let Some(head) = bytes.get(pos..pos + 8) else {
+            return (seen_idat && pos < bytes.len()).then_some(pos);
+        };
+        let len = u32::from_be_bytes([head[0], head[1], head[2], head[3]]) as usize;
+        let end = pos.saturating_add(12).saturating_add(len);
+        if end > bytes.len() {
+            return seen_idat.then_some(pos);
+        }
+        if &head[4..8] == b"IEND" {
+            return None;
+        }
+        seen_idat |= &head[4..8] == b"IDAT";
+        pos = end;
+    }
+}
+
+/// The png crate's decode of the first frame. `Err` when it fails before the output buffer
+/// exists; otherwise the image and the error that stopped it part-way, if any.
+fn decode_pixels(
+    bytes: &[u8],
+    ignore_checksums: bool,
+) -> Result<(Bitmap, Option<png::DecodingError>), png::DecodingError> {
+    // What the png crate may allocate besides our output buffer: copies of metadata chunks
+    // (bounded by the input), its row buffers (at most 8 bytes a pixel of one row, twice), and
+    // slack. Nothing in it grows with what a chunk *declares*; text chunks are skipped and the
+    // ICC profile is inflated under its own cap, by `icc_profile`.
+    let width = bytes.get(16..20).map_or(0, |b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]) as usize);
+    let budget = bytes.len().saturating_mul(2).saturating_add(width.saturating_mul(16)).saturating_add(1 << 20);
+    let mut decoder = png::Decoder::new_with_limits(Cursor::new(bytes), png::Limits { bytes: budget });
+    decoder.set_ignore_text_chunk(true);
+    decoder.set_ignore_iccp_chunk(true);
+    decoder.ignore_checksums(ignore_checksums);
+    decoder.set_transformations(png::Transformations::normalize_to_color8());
+    let mut reader = decoder.read_info()?;
+    let (color, _) = reader.output_color_type();
+    let layout = match color {
+        png::ColorType::Grayscale => PixelLayout::Gray,
+        png::ColorType::GrayscaleAlpha => PixelLayout::GrayAlpha,
+        png::ColorType::Rgb => PixelLayout::Rgb,
+        png::ColorType::Rgba => PixelLayout::Rgba,
+        png::ColorType::Indexed => return Err(png::DecodingError::LimitsExceeded),
+    };
+    let size = reader.output_buffer_size().ok_or(png::DecodingError::LimitsExceeded)?;
+    let mut data = vec![0u8; size];
+    let late = reader.next_frame(&mut data).err();
+    let (w, h) = (reader.info().width, reader.info().height);
+    let bitmap = Bitmap::new(w, h, layout, data).ok_or(png::DecodingError::LimitsExceeded)?;
+    Ok((bitmap, late))
 }
 
 /// The `png` crate's reader, past the headers, set to give 8-bit gray, gray + alpha, RGB or
@@ -159,6 +333,11 @@ pub(crate) struct Rows<'a> {
 /// ([`streams`]).
 pub(super) fn rows<'a>(bytes: &'a [u8], info: &ImageInfo, fail_on: FailOn) -> Result<Option<Rows<'a>>> {
     if !streams(info) {
+        return Ok(None);
+    }
+    // A damaged file (a chunk's CRC, a cut-off chunk) goes the whole-image way, which
+    // recovers from it with warnings.
+    if check_chunks(bytes, &mut Warnings::default()) || end_of_complete_chunks(bytes).is_some() {
         return Ok(None);
     }
     let (reader, layout) = open_reader(bytes, info)?;

@@ -30,7 +30,9 @@ use super::huffman::{BitReader, HuffmanTable, Unsupported};
 use super::idct;
 use super::markers::{self, ComponentSpec, FrameHeader, Header, ScanHeader, Tables};
 use super::output::{Assembler, Layout, Region, Transform};
+use super::recover::{Intervals, Step};
 use crate::bitmap::Bitmap;
+use crate::warning::{WarningKind, Warnings};
 
 /// What the caller wants from the decoder.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,6 +50,8 @@ pub(crate) struct Output {
     pub bitmap: Bitmap,
     /// Where the region lies in the scaled image.
     pub region: Region,
+    /// The damage recovered from.
+    pub warnings: Warnings,
 }
 
 /// The size of an image of `width` × `height` decoded at `scale`/8: rounded up, as libjpeg
@@ -72,12 +76,16 @@ pub(crate) fn decode(bytes: &[u8], header: &Header<'_>, request: &Request) -> Re
     let mut pos = header.first_scan;
     loop {
         let Ok(segment) = markers::segment(bytes, pos) else {
-            // The data ended (or is not a marker) after the last scan: accept a missing EOI
-            // only once every scan was decoded cleanly.
+            // The data ended after the last scan: a missing EOI is accepted.
             if frame.scans_seen > 0 && pos >= bytes.len() {
                 break;
             }
-            return Err(Unsupported);
+            match bad_segment(bytes, pos, frame.scans_seen, &mut frame.warnings) {
+                Some(next) => pos = next,
+                None if frame.scans_seen > 0 => break,
+                None => return Err(Unsupported),
+            }
+            continue;
         };
         pos = segment.end;
         match segment.marker {
@@ -102,6 +110,49 @@ pub(crate) fn decode(bytes: &[u8], header: &Header<'_>, request: &Request) -> Re
         return Err(Unsupported);
     }
     frame.finish()
+}
+
+/// Where no marker segment can be read between scans: bytes that are no marker
+/// (libjpeg: "extraneous bytes before marker") are skipped to the next marker, a marker
+/// with an impossible length is skipped, each with a warning. Returns where to go on;
+/// `None` when the file ends first (a truncation, reported when a scan was decoded).
+#[cold]
+fn bad_segment(bytes: &[u8], pos: usize, scans: usize, warnings: &mut Warnings) -> Option<usize> {
+    let marker = match (bytes.get(pos), bytes.get(pos + 1)) {
+        (Some(0xFF), Some(&m)) if m != 0 && m != 0xFF => Some(m),
+        _ => None,
+    };
+    let Some(marker) = marker else {
+        let next = markers::next_marker(bytes, pos)?;
+        warnings.push(
+            WarningKind::ExtraneousBytes,
+            format!("jpeg: {} extraneous bytes before marker 0x{:02X} skipped", next - pos, bytes[next + 1]),
+            Some(pos),
+        );
+        return Some(next);
+    };
+    let len = bytes.get(pos + 2..pos + 4).map(|b| usize::from(u16::from_be_bytes([b[0], b[1]])));
+    match len {
+        Some(len) if len >= 2 && pos + 2 + len <= bytes.len() => None, // readable: not damage
+        Some(len) if len < 2 => {
+            warnings.push(
+                WarningKind::CorruptData,
+                format!("jpeg: marker 0x{marker:02X} has the impossible length {len}; skipped"),
+                Some(pos),
+            );
+            Some(markers::next_marker(bytes, pos + 2).unwrap_or(bytes.len()))
+        }
+        _ => {
+            if scans > 0 {
+                warnings.push(
+                    WarningKind::Truncated,
+                    format!("jpeg: the file ends inside the segment of marker 0x{marker:02X}: later scans are missing"),
+                    Some(pos),
+                );
+            }
+            None
+        }
+    }
 }
 
 /// How the components become pixels, as libjpeg decides it: a JFIF marker means YCbCr, an
@@ -201,6 +252,8 @@ struct Frame {
     /// Which scans to decode (progressive at reduced scale), by scan number.
     plan: Option<Vec<bool>>,
     scans_seen: usize,
+    /// The damage recovered from so far.
+    warnings: Warnings,
 }
 
 /// The inverse DCT size and the upsampling factors (across, down) of a component sampled
@@ -313,6 +366,7 @@ impl Frame {
             direct: false,
             plan,
             scans_seen: 0,
+            warnings: Warnings::default(),
         })
     }
 
@@ -340,7 +394,7 @@ impl Frame {
         if let Some(plan) = &self.plan
             && !*plan.get(index).ok_or(Unsupported)?
         {
-            return markers::next_marker(bytes, pos).map(Some).ok_or(Unsupported);
+            return Ok(Some(markers::next_marker(bytes, pos).unwrap_or(bytes.len())));
         }
         // Latch the quantisation tables at each component's first scan.
         for &(c, _, _) in &scan.components {
@@ -363,16 +417,16 @@ impl Frame {
             return markers::next_marker(bytes, end).map(Some).ok_or(Unsupported);
         }
         let mut reader = BitReader::new(bytes, pos);
+        let mut intervals = Intervals::new(tables.restart_interval, self.scans_seen);
         if self.direct {
-            return self.decode_direct(&mut reader, scan, tables).map(|()| None);
+            return self.decode_direct(&mut reader, scan, tables, &mut intervals).map(|()| None);
         }
-        let complete = self.decode_into_coefficients(&mut reader, scan, tables)?;
-        if complete {
-            let end = reader.finish()?;
-            return markers::next_marker(bytes, end).map(Some).ok_or(Unsupported);
-        }
-        // Stopped past the region: the rest of this scan's data is not needed.
-        markers::next_marker(bytes, reader.position()).map(Some).ok_or(Unsupported)
+        let complete = self.decode_into_coefficients(&mut reader, scan, tables, &mut intervals)?;
+        // Stopped past the region, or damaged: the rest of this scan's data is not needed
+        // (or not usable); the next marker is searched from where the reader stands.
+        let end = if complete { reader.finish()? } else { reader.position() };
+        // A file that ends in the scan's data was reported by the scan's walk.
+        Ok(Some(markers::next_marker(bytes, end).unwrap_or(bytes.len())))
     }
 
     /// A sequential scan with every component, MCU row by MCU row straight to the output.
@@ -381,17 +435,8 @@ impl Frame {
         reader: &mut BitReader<'_>,
         scan: &ScanHeader,
         tables: &Tables,
+        intervals: &mut Intervals,
     ) -> Result<(), Unsupported> {
-        struct Coded<'t> {
-            c: usize,
-            dc: &'t HuffmanTable,
-            ac: &'t HuffmanTable,
-            quant: [i32; 64],
-            keep: Keep,
-            size: usize,
-            h: usize,
-            v: usize,
-        }
         let mut coded = Vec::with_capacity(scan.components.len());
         for &(c, dc, ac) in &scan.components {
             let component = &self.components[c];
@@ -406,53 +451,38 @@ impl Frame {
                 v: component.spec.v,
             });
         }
-        let interval = usize::from(tables.restart_interval);
-        let (mut count, mut expected) = (0usize, 0u8);
         let mut predictors = [0i32; 4];
         let mut block: entropy::Block = [0; 65];
         let (col0, col1) = self.mcu_cols;
+        let warnings = &mut self.warnings;
         for my in 0..self.mcu_rows.1 {
             let wanted = my >= self.mcu_rows.0;
             for mx in 0..self.mcus_w {
-                if interval > 0 && count == interval {
-                    reader.restart(expected)?;
-                    expected = (expected + 1) & 7;
-                    predictors = [0; 4];
-                    count = 0;
-                }
-                count += 1;
                 let keep_mcu = wanted && (col0..col1).contains(&mx);
-                for (i, k) in coded.iter().enumerate() {
-                    if !keep_mcu {
-                        for _ in 0..k.h * k.v {
-                            entropy::skip_sequential_block(reader, k.dc, k.ac, &mut predictors[i])?;
-                        }
-                        continue;
+                let mut live = match intervals.next(reader, warnings) {
+                    Step::Decode => true,
+                    Step::Restarted => {
+                        predictors = [0; 4];
+                        true
                     }
-                    let (band, stride) = self.assembler.band_mut(k.c, my);
-                    for by in 0..k.v {
-                        for bx in 0..k.h {
-                            clear(&mut block, &k.keep);
-                            let end = entropy::decode_sequential_block(
-                                reader,
-                                k.dc,
-                                k.ac,
-                                &mut predictors[i],
-                                &k.keep,
-                                &mut block,
-                            )?;
-                            let x = ((mx - col0) * k.h + bx) * k.size;
-                            let at = by * k.size * stride + x;
-                            let coefs = first64(&block);
-                            idct::block(coefs, &k.quant, end > 1, k.size, k.size, &mut band[at..], stride);
-                        }
+                    Step::Lost => false,
+                };
+                if live {
+                    let at = keep_mcu.then_some((mx - col0.min(mx), my));
+                    let decoded = direct_mcu(reader, &coded, &mut predictors, &mut block, &mut self.assembler, at);
+                    if decoded.is_err() {
+                        intervals.damage(reader, warnings, (mx, my));
+                        live = false;
                     }
+                }
+                if !live && keep_mcu {
+                    grey_mcu(&coded, &mut block, &mut self.assembler, (mx - col0, my));
                 }
             }
-            // Data that ran out leaves the rest to zero padding: give up at the end of the row
-            // instead of walking every remaining block.
+            // Data that ran out leaves the rest to zero padding: noticed at the end of the
+            // row, and the rest of the interval (or image) is grey.
             if reader.overran() {
-                return Err(Unsupported);
+                intervals.ran_out(reader, warnings);
             }
             if wanted {
                 self.assembler.push(my);
@@ -469,9 +499,10 @@ impl Frame {
         reader: &mut BitReader<'_>,
         scan: &ScanHeader,
         tables: &Tables,
+        intervals: &mut Intervals,
     ) -> Result<bool, Unsupported> {
         let (units, stop) = self.units(scan);
-        let restart = tables.restart_interval;
+        let warnings = &mut self.warnings;
         let mut scratch = [0i16; 64];
         if !self.header.progressive {
             let mut huffman = Vec::with_capacity(scan.components.len());
@@ -484,7 +515,7 @@ impl Frame {
             }
             let components = &mut self.components;
             let mut block: entropy::Block = [0; 65];
-            return entropy::walk_scan(reader, &units, restart, stop, |reader, state, i, bx, by| {
+            return entropy::walk_scan(reader, &units, intervals, warnings, stop, |reader, state, i, bx, by| {
                 let (c, dc, ac) = huffman[i];
                 let component = &mut components[c];
                 let keep = &component.keep;
@@ -506,7 +537,7 @@ impl Frame {
                 dc_tables.push((c, if scan.ah == 0 { Some(tables.dc[dc].as_ref().ok_or(Unsupported)?) } else { None }));
             }
             let components = &mut self.components;
-            return entropy::walk_scan(reader, &units, restart, stop, |reader, state, i, bx, by| {
+            return entropy::walk_scan(reader, &units, intervals, warnings, stop, |reader, state, i, bx, by| {
                 let (c, table) = dc_tables[i];
                 let component = &mut components[c];
                 let coefs = match component.coefs_at(bx, by) {
@@ -526,7 +557,7 @@ impl Frame {
         let band = AcBand { table: tables.ac[ac].as_ref().ok_or(Unsupported)?, ss: scan.ss, se: scan.se, al: scan.al };
         let component = &mut self.components[c];
         let refine = scan.ah != 0;
-        entropy::walk_scan(reader, &units, restart, stop, |reader, state, _, bx, by| {
+        entropy::walk_scan(reader, &units, intervals, warnings, stop, |reader, state, _, bx, by| {
             let (keep, coefs, history) = component.progressive_block(bx, by, &mut scratch, refine)?;
             if refine {
                 entropy::ac_refine(reader, &band, keep, &mut state.eob_run, coefs, history)
@@ -649,7 +680,68 @@ impl Frame {
         let (w, h) = (self.region.width() as u32, self.region.height() as u32);
         let pixels = self.assembler.finish();
         let bitmap = Bitmap::new(w, h, layout, pixels).ok_or(Unsupported)?;
-        Ok(Output { bitmap, region: self.region })
+        Ok(Output { bitmap, region: self.region, warnings: self.warnings })
+    }
+}
+
+/// A component of a scan decoded straight to the output.
+struct Coded<'t> {
+    c: usize,
+    dc: &'t HuffmanTable,
+    ac: &'t HuffmanTable,
+    quant: [i32; 64],
+    keep: Keep,
+    size: usize,
+    h: usize,
+    v: usize,
+}
+
+/// One MCU of a sequential scan decoded straight to the output: into the bands at MCU
+/// (column from the region's first, row) `at`, or skipped when `at` is `None`.
+#[inline(always)]
+fn direct_mcu(
+    reader: &mut BitReader<'_>,
+    coded: &[Coded<'_>],
+    predictors: &mut [i32; 4],
+    block: &mut entropy::Block,
+    assembler: &mut Assembler,
+    at: Option<(usize, usize)>,
+) -> Result<(), Unsupported> {
+    for (i, k) in coded.iter().enumerate() {
+        let Some((mx, my)) = at else {
+            for _ in 0..k.h * k.v {
+                entropy::skip_sequential_block(reader, k.dc, k.ac, &mut predictors[i])?;
+            }
+            continue;
+        };
+        let (band, stride) = assembler.band_mut(k.c, my);
+        for by in 0..k.v {
+            for bx in 0..k.h {
+                clear(block, &k.keep);
+                let end = entropy::decode_sequential_block(reader, k.dc, k.ac, &mut predictors[i], &k.keep, block)?;
+                let x = (mx * k.h + bx) * k.size;
+                let at = by * k.size * stride + x;
+                idct::block(first64(block), &k.quant, end > 1, k.size, k.size, &mut band[at..], stride);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A lost MCU of a sequential scan decoded straight to the output: every block with zero
+/// coefficients (flat grey, as libjpeg fills damaged data).
+#[cold]
+#[inline(never)]
+fn grey_mcu(coded: &[Coded<'_>], block: &mut entropy::Block, assembler: &mut Assembler, (mx, my): (usize, usize)) {
+    block.fill(0);
+    for k in coded {
+        let (band, stride) = assembler.band_mut(k.c, my);
+        for by in 0..k.v {
+            for bx in 0..k.h {
+                let at = by * k.size * stride + (mx * k.h + bx) * k.size;
+                idct::block(first64(block), &k.quant, false, k.size, k.size, &mut band[at..], stride);
+            }
+        }
     }
 }
 

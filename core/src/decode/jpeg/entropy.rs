@@ -9,6 +9,8 @@
 
 use super::huffman::{BitReader, END_OF_BLOCK_ADVANCE, HuffmanTable, Unsupported};
 use super::markers::ZIGZAG;
+use super::recover::{Intervals, Step};
+use crate::warning::Warnings;
 
 /// Marks a zigzag position whose coefficient is not stored: the index of a [`Block`]'s sink.
 const NOT_STORED: u8 = 64;
@@ -93,11 +95,17 @@ pub(crate) enum ScanUnits {
 /// Walks the blocks of a scan in coding order, handling restart intervals, up to (not
 /// including) the unit row `stop`. `f` receives the reader, the state, the index of the
 /// component within the scan and the block's position. Returns whether the whole scan was
-/// walked (`false`: it stopped at `stop`, leaving the rest of the data unread).
+/// walked and its data read to the end (`false`: it stopped at `stop`, or damage left the
+/// reader inside the data; the caller looks for the next marker from the reader's position).
+///
+/// Damaged data ([`Intervals`]): a unit that fails to decode, or data that runs out, loses the
+/// rest of its restart interval (left at zero) with a warning, and decoding resumes at the
+/// next restart marker; without one, the rest of the scan is lost.
 pub(crate) fn walk_scan(
     reader: &mut BitReader<'_>,
     units: &ScanUnits,
-    restart_interval: u16,
+    intervals: &mut Intervals,
+    warnings: &mut Warnings,
     stop: usize,
     mut f: impl FnMut(&mut BitReader<'_>, &mut EntropyState, usize, usize, usize) -> Result<(), Unsupported>,
 ) -> Result<bool, Unsupported> {
@@ -105,41 +113,59 @@ pub(crate) fn walk_scan(
     let (units_w, units_h) = match *units {
         ScanUnits::Mcus { w, h, .. } | ScanUnits::Blocks { w, h } => (w, h),
     };
-    let interval = usize::from(restart_interval);
-    let (mut count, mut expected) = (0usize, 0u8);
     for uy in 0..units_h {
         if uy >= stop {
             return Ok(false);
         }
         for ux in 0..units_w {
-            if interval > 0 && count == interval {
-                reader.restart(expected)?;
-                expected = (expected + 1) & 7;
-                state = EntropyState::default();
-                count = 0;
+            match intervals.next(reader, warnings) {
+                Step::Decode => {}
+                Step::Restarted => state = EntropyState::default(),
+                Step::Lost if intervals.ended() => return Ok(false),
+                Step::Lost => continue,
             }
-            count += 1;
-            match units {
-                ScanUnits::Blocks { .. } => f(reader, &mut state, 0, ux, uy)?,
-                ScanUnits::Mcus { factors, .. } => {
-                    for (i, &(h, v)) in factors.iter().enumerate() {
-                        for by in 0..v {
-                            for bx in 0..h {
-                                f(reader, &mut state, i, ux * h + bx, uy * v + by)?;
-                            }
-                        }
-                    }
+            let decoded = match units {
+                ScanUnits::Blocks { .. } => f(reader, &mut state, 0, ux, uy),
+                ScanUnits::Mcus { factors, .. } => decode_mcu(reader, &mut state, factors, ux, uy, &mut f),
+            };
+            if decoded.is_err() {
+                intervals.damage(reader, warnings, (ux, uy));
+                if intervals.ended() {
+                    return Ok(false);
                 }
             }
         }
-        // Data that ran out leaves the rest of the scan to zero padding: stop at the end of
-        // the row instead of walking every remaining block (hostile files can declare
-        // hundreds of megapixels and many scans with almost no data).
+        // Data that ran out leaves the rest of the scan to zero padding: noticed at the end
+        // of the row, so that a hostile file declaring hundreds of megapixels with almost
+        // no data is not walked block by block.
         if reader.overran() {
-            return Err(Unsupported);
+            intervals.ran_out(reader, warnings);
+            if intervals.ended() {
+                return Ok(false);
+            }
         }
     }
-    Ok(true)
+    Ok(!intervals.damaged())
+}
+
+/// The blocks of one MCU, component by component.
+#[inline(always)]
+fn decode_mcu(
+    reader: &mut BitReader<'_>,
+    state: &mut EntropyState,
+    factors: &[(usize, usize)],
+    ux: usize,
+    uy: usize,
+    f: &mut impl FnMut(&mut BitReader<'_>, &mut EntropyState, usize, usize, usize) -> Result<(), Unsupported>,
+) -> Result<(), Unsupported> {
+    for (i, &(h, v)) in factors.iter().enumerate() {
+        for by in 0..v {
+            for bx in 0..h {
+                f(reader, state, i, ux * h + bx, uy * v + by)?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The DC difference of T.81 F.2.2.1, added to the predictor.

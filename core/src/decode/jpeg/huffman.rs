@@ -418,6 +418,11 @@ impl<'a> BitReader<'a> {
         self.pos
     }
 
+    /// The whole input the reader reads from.
+    pub fn data(&self) -> &'a [u8] {
+        self.data
+    }
+
     /// Whether the reader consumed padding: the segment ended before the data did.
     pub fn overran(&self) -> bool {
         self.padding > self.bits

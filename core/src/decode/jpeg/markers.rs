@@ -7,6 +7,7 @@ use super::arithmetic::Conditioning;
 use super::huffman::{HuffmanTable, Unsupported};
 use crate::color::MAX_ICC_BYTES;
 use crate::error::{Error, Result};
+use crate::warning::{WarningKind, Warnings};
 
 /// Natural (row-major) index of each zigzag position (T.81 Figure A.6), computed by walking
 /// the anti-diagonals: odd diagonals run top-right to bottom-left, even ones the other way.
@@ -62,6 +63,8 @@ pub(crate) struct Header<'a> {
     pub adobe_transform: Option<u8>,
     /// Where the first scan's SOS marker starts (the end of the data when there is none).
     pub first_scan: usize,
+    /// The damage the walk recovered from: junk between markers, a malformed EXIF block.
+    pub warnings: Warnings,
 }
 
 impl Header<'_> {
@@ -91,14 +94,23 @@ pub(crate) fn read_header(bytes: &[u8]) -> Result<Header<'_>> {
     let mut tables = Vec::new();
     let (mut jfif, mut adobe_transform) = (false, None);
     let mut first_scan = bytes.len();
+    let mut warnings = Warnings::default();
     let mut pos = 2; // after SOI
     loop {
         // Markers may be preceded by any number of 0xFF fill bytes.
         while bytes.get(pos) == Some(&0xFF) && bytes.get(pos + 1) == Some(&0xFF) {
             pos += 1;
         }
-        let (Some(&0xFF), Some(&marker)) = (bytes.get(pos), bytes.get(pos + 1)) else {
-            break;
+        let marker = match (bytes.get(pos), bytes.get(pos + 1)) {
+            (Some(&0xFF), Some(&marker)) if marker != 0 => marker,
+            (Some(_), Some(_)) => match skip_extraneous(bytes, pos, &mut warnings) {
+                Some(next) => {
+                    pos = next;
+                    continue;
+                }
+                None => break,
+            },
+            _ => break,
         };
         let start = pos;
         pos += 2;
@@ -126,7 +138,15 @@ pub(crate) fn read_header(bytes: &[u8]) -> Result<Header<'_>> {
                 frame = Some((marker, segment));
             }
             0xE1 if exif.is_none() && segment.starts_with(b"Exif\0") => {
-                exif = Some(segment.get(6..).unwrap_or_default());
+                let block = segment.get(6..).unwrap_or_default();
+                if crate::orient::exif_is_malformed(block) {
+                    warnings.push(
+                        WarningKind::Metadata,
+                        "jpeg: the EXIF block is malformed and was ignored (orientation taken as upright)",
+                        Some(pos - segment.len()),
+                    );
+                }
+                exif = Some(block);
             }
             0xE2 if segment.starts_with(b"ICC_PROFILE\0") && segment.len() > 14 => {
                 icc_chunks.push((segment[12], segment[13], &segment[14..]));
@@ -192,7 +212,32 @@ pub(crate) fn read_header(bytes: &[u8]) -> Result<Header<'_>> {
         jfif,
         adobe_transform,
         first_scan,
+        warnings,
     })
+}
+
+/// Bytes where a marker should be (libjpeg: "extraneous bytes before marker"): skipped to
+/// the next marker with a warning. Returns where it starts; `None` when none follows.
+#[cold]
+fn skip_extraneous(bytes: &[u8], pos: usize, warnings: &mut Warnings) -> Option<usize> {
+    let mut at = pos;
+    let next = loop {
+        at = find_ff(bytes, at)?;
+        while bytes.get(at + 1) == Some(&0xFF) {
+            at += 1;
+        }
+        match bytes.get(at + 1) {
+            Some(0x00) => at += 2,
+            Some(_) => break at,
+            None => return None,
+        }
+    };
+    warnings.push(
+        WarningKind::ExtraneousBytes,
+        format!("jpeg: {} extraneous bytes before marker 0x{:02X} skipped", next - pos, bytes[next + 1]),
+        Some(pos),
+    );
+    Some(next)
 }
 
 /// One marker segment: the marker byte and its body (without the length field).
@@ -532,6 +577,7 @@ mod tests {
             jfif: false,
             adobe_transform: None,
             first_scan: 0,
+            warnings: Warnings::default(),
         };
         assert_eq!(h.icc_profile().unwrap(), b"abcd");
         let missing = Header { icc_chunks: vec![(2, 2, b"cd")], ..h };

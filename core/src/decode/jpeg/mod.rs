@@ -11,6 +11,7 @@ mod huffman;
 mod idct;
 mod markers;
 mod output;
+mod recover;
 mod upsample;
 
 use super::{ColorModel, Decoded, FailOn, ImageFormat, ImageInfo, Request};
@@ -20,6 +21,9 @@ use crate::bitmap::PixelLayout;
 use crate::error::{Error, Result};
 use crate::limits::Limits;
 use crate::orient::Orientation;
+#[cfg(feature = "jpeg-fallback")]
+use crate::warning::WarningKind;
+use crate::warning::Warnings;
 
 use markers::corrupt;
 pub(crate) use markers::{FrameKind, Header, read_header};
@@ -67,11 +71,14 @@ pub(super) fn decode(
     if markers::count_scans(bytes, MAX_SCANS) > MAX_SCANS {
         return Err(Error::TooLarge(format!("JPEG has more than {MAX_SCANS} scans")));
     }
+    let mut warnings = header.warnings.clone();
     if header.precision == 8
         && header.kind != FrameKind::Lossless
-        && let Some((bitmap, origin)) = decode_own(bytes, header, request)
+        && let Some((bitmap, origin, found)) = decode_own(bytes, header, request)
     {
-        return Ok(Decoded { bitmap, icc, orientation: info.orientation, scale: request.scale, origin });
+        warnings.extend(found);
+        let orientation = info.orientation;
+        return Ok(Decoded { bitmap, icc, orientation, scale: request.scale, origin, warnings });
     }
     if header.arithmetic {
         // Neither general decoder reads arithmetic coding: what thumbing's decoder declines
@@ -86,17 +93,22 @@ pub(super) fn decode(
         });
     }
     let bitmap = if header.precision == 8 && header.kind != FrameKind::Lossless {
-        decode_zune(bytes, header, fail_on)?
+        decode_zune(bytes, header, fail_on, &mut warnings)?
     } else {
         decode_fallback(bytes, header)?
     };
-    Ok(Decoded::whole(bitmap, icc, info.orientation))
+    Ok(Decoded { warnings, ..Decoded::whole(bitmap, icc, info.orientation) })
 }
 
 /// thumbing's decoder, at the request's scale and for its region (mapped from stored to
 /// scaled coordinates, rounded outwards); `None` when the file needs the general decoder.
-/// Returns the bitmap and where its top-left pixel lies in the scaled image.
-pub(super) fn decode_own(bytes: &[u8], header: &Header<'_>, request: &Request) -> Option<(Bitmap, (u32, u32))> {
+/// Returns the bitmap, where its top-left pixel lies in the scaled image, and the damage the
+/// decoder recovered from.
+pub(super) fn decode_own(
+    bytes: &[u8],
+    header: &Header<'_>,
+    request: &Request,
+) -> Option<(Bitmap, (u32, u32), Warnings)> {
     let scale = request.scale as usize;
     let region = request.region.map(|[x0, y0, x1, y1]| {
         let (x0, y0, x1, y1) = (x0 as usize, y0 as usize, x1 as usize, y1 as usize);
@@ -108,19 +120,40 @@ pub(super) fn decode_own(bytes: &[u8], header: &Header<'_>, request: &Request) -
         }
     });
     let out = decoder::decode(bytes, header, &decoder::Request { scale, region }).ok()?;
-    Some((out.bitmap, (out.region.x0 as u32, out.region.y0 as u32)))
+    Some((out.bitmap, (out.region.x0 as u32, out.region.y0 as u32), out.warnings))
 }
 
-/// The general decoder, for files thumbing's decoder declines.
+/// The general decoder, for files thumbing's decoder declines: strict first; when that
+/// fails and `fail_on` allows damage, again in its tolerant mode, with a warning that names
+/// what the strict decode refused (a truncation, when it says so, is
+/// [`WarningKind::Truncated`], which only [`FailOn::Never`] accepts).
 #[cfg(feature = "jpeg-fallback")]
-fn decode_zune(bytes: &[u8], header: &Header<'_>, fail_on: FailOn) -> Result<Bitmap> {
+fn decode_zune(bytes: &[u8], header: &Header<'_>, fail_on: FailOn, warnings: &mut Warnings) -> Result<Bitmap> {
+    let strict = decode_zune_with(bytes, header, true);
+    match strict {
+        Err(Error::Corrupt(why)) if fail_on != FailOn::Warning => {
+            let bitmap = decode_zune_with(bytes, header, false).map_err(|_| Error::Corrupt(why.clone()))?;
+            let lower = why.to_ascii_lowercase();
+            let truncated =
+                ["eof", "exhausted", "truncat", "no more bytes", "end of"].iter().any(|w| lower.contains(w));
+            let kind = if truncated { WarningKind::Truncated } else { WarningKind::CorruptData };
+            warnings.push(kind, format!("{why}; decoded as far as the data allows"), None);
+            Ok(bitmap)
+        }
+        other => other,
+    }
+}
+
+/// zune-jpeg in strict or tolerant mode.
+#[cfg(feature = "jpeg-fallback")]
+fn decode_zune_with(bytes: &[u8], header: &Header<'_>, strict: bool) -> Result<Bitmap> {
     use zune_core::bytestream::ZCursor;
     use zune_core::colorspace::ColorSpace;
     use zune_core::options::DecoderOptions;
     use zune_jpeg::JpegDecoder;
 
     let options = DecoderOptions::default()
-        .set_strict_mode(fail_on == FailOn::Truncated)
+        .set_strict_mode(strict)
         .set_max_width(header.width as usize)
         .set_max_height(header.height as usize);
     let mut decoder = JpegDecoder::new_with_options(ZCursor::new(bytes), options);
@@ -145,7 +178,7 @@ fn decode_zune(bytes: &[u8], header: &Header<'_>, fail_on: FailOn) -> Result<Bit
 
 /// Without the general decoder, what thumbing's decoder declines is reported as damaged.
 #[cfg(not(feature = "jpeg-fallback"))]
-fn decode_zune(_bytes: &[u8], _header: &Header<'_>, _fail_on: FailOn) -> Result<Bitmap> {
+fn decode_zune(_bytes: &[u8], _header: &Header<'_>, _fail_on: FailOn, _warnings: &mut Warnings) -> Result<Bitmap> {
     Err(corrupt(
         "the data is damaged or truncated (this build of thumbing leaves out the `jpeg-fallback` decoder, which \
          recovers what it can of such files)",
