@@ -122,7 +122,15 @@ fn decode_tolerant(bytes: &[u8], warnings: &mut Warnings) -> Result<(Bitmap, Opt
         warnings.push(WarningKind::Checksum, format!("png: {e}; the data was used as it is"), None);
         decode_pixels(bytes, true).map_err(map_err)?
     } else {
-        first.map_err(map_err)?
+        match first {
+            Ok(decoded) => decoded,
+            // Cut off before the decoder had even started on the image data.
+            Err(e) => {
+                let end = end_of_complete_chunks(bytes).ok_or_else(|| map_err(e))?;
+                let e = png::DecodingError::IoError(std::io::ErrorKind::UnexpectedEof.into());
+                return decode_repaired(bytes, end, warnings, &e).map(|b| (b, None)).ok_or_else(|| map_err(e));
+            }
+        }
     };
     let Some(e) = late else {
         return Ok((bitmap, None));
@@ -227,8 +235,8 @@ fn is_checksum(e: &png::DecodingError) -> bool {
     matches!(e, png::DecodingError::Format(_)) && (text.contains("CRC") || text.contains("checksum"))
 }
 
-/// Where the last complete chunk ends, when the file is cut off inside a chunk (or its
-/// header) after at least one IDAT chunk; `None` for a file whose chunks are all complete.
+/// Where the last complete chunk ends, when the file is cut off inside an IDAT chunk or
+/// inside a chunk (or its header) after one; `None` for a file whose chunks are all complete.
 fn end_of_complete_chunks(bytes: &[u8]) -> Option<usize> {
     let (mut pos, mut seen_idat) = (8usize, false);
     loop {
@@ -238,7 +246,7 @@ fn end_of_complete_chunks(bytes: &[u8]) -> Option<usize> {
         let len = u32::from_be_bytes([head[0], head[1], head[2], head[3]]) as usize;
         let end = pos.saturating_add(12).saturating_add(len);
         if end > bytes.len() {
-            return seen_idat.then_some(pos);
+            return (seen_idat || &head[4..8] == b"IDAT").then_some(pos);
         }
         if &head[4..8] == b"IEND" {
             return None;
