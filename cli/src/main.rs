@@ -107,7 +107,9 @@ struct AvatarArgs {
     /// comparisons).
     #[arg(long)]
     no_bands: bool,
-    /// Damaged input: truncated (any damage fails the file) or never (decode what is there).
+    /// Damaged input: truncated (the default: recoverable damage gives an avatar and a
+    /// warning, a truncated file fails), warning (any damage fails the file) or never (decode
+    /// what is there).
     #[arg(long, default_value = "truncated", value_parser = Word::<FailOn>::new())]
     fail_on: FailOn,
     /// The same as --fail-on never.
@@ -217,8 +219,19 @@ struct FileReport {
     outputs: Vec<OutputFile>,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<ErrorReport>,
+    /// Damage in the input that the avatar was made despite.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    warnings: Vec<WarningReport>,
     bytes_in: u64,
     ms: f64,
+}
+
+#[derive(Serialize)]
+struct WarningReport {
+    code: &'static str,
+    message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    offset: Option<u64>,
 }
 
 impl FileReport {
@@ -230,6 +243,7 @@ impl FileReport {
             existing: vec![],
             outputs: vec![],
             error: None,
+            warnings: vec![],
             bytes_in: 0,
             ms: 0.0,
         }
@@ -265,6 +279,13 @@ fn print_report(console: &Console, json: bool, bar: &ProgressBar, report: &FileR
                 existing.join(", ")
             ))
         });
+    } else {
+        for w in &report.warnings {
+            let at = w.offset.map(|o| format!(" (at byte {o})")).unwrap_or_default();
+            bar.suspend(|| {
+                console.err(&format!("warning: {}: {}{at} ({})", report.input.display(), w.message, w.code))
+            });
+        }
     }
 }
 
@@ -436,6 +457,17 @@ fn process_file(job: &Job, options: &Options, overwrite: bool) -> FileReport {
             match options.process(&bytes) {
                 Err(e) => fail(&mut report, e.kind().code(), e.to_string()),
                 Ok(avatars) => {
+                    if let Some(first) = avatars.first() {
+                        report.warnings = first
+                            .warnings
+                            .iter()
+                            .map(|w| WarningReport {
+                                code: w.kind.code(),
+                                message: w.message.clone(),
+                                offset: w.offset,
+                            })
+                            .collect();
+                    }
                     let written = (|| {
                         for (avatar, path) in avatars.iter().zip(&job.outputs) {
                             if let Some(dir) = path.parent() {
