@@ -8,10 +8,12 @@
 //!       ├── ImageTooLargeError       code = "too_large"
 //!       └── EncodeError              code = "encode"
 //! ValueError                         invalid options
+//! UserWarning
+//!  └── ImageWarning                  code = "corrupt_data", "checksum", ... (per warning)
 //! ```
 
 use pyo3::create_exception;
-use pyo3::exceptions::{PyException, PyValueError};
+use pyo3::exceptions::{PyException, PyUserWarning, PyValueError};
 use pyo3::prelude::*;
 use thumbing::ErrorKind;
 
@@ -44,6 +46,37 @@ create_exception!(
      pixel memory is allocated, so decompression bombs are cheap to reject."
 );
 create_exception!(thumbing, EncodeError, ThumbingError, "The encoder failed to produce the output image.");
+create_exception!(
+    thumbing,
+    ImageWarning,
+    PyUserWarning,
+    "Damage in an image that thumbing recovered from to make the avatar: issued with \
+     ``warnings.warn`` and listed in ``Avatar.warnings``.\n\n\
+     ``code`` is the kind of damage (``corrupt_data``, ``extraneous_bytes``, ``checksum``, \
+     ``metadata``, ``trailing_data``, ``truncated``), ``offset`` the byte of the input where it \
+     was found, or ``None``."
+);
+
+/// A core warning as an `ImageWarning` instance, with its `code` and `offset`.
+pub(crate) fn to_py_warning(py: Python<'_>, warning: &thumbing::Warning) -> PyResult<Py<PyAny>> {
+    let instance = py.get_type::<ImageWarning>().call1((warning.to_string(),))?;
+    instance.setattr("code", warning.kind.code())?;
+    instance.setattr("offset", warning.offset)?;
+    Ok(instance.unbind())
+}
+
+/// Issues each warning with `warnings.warn`, attributed to the caller's line (a warnings
+/// filter set to "error" makes this raise, as for any Python warning).
+pub(crate) fn warn_all(py: Python<'_>, warnings: &[Py<PyAny>]) -> PyResult<()> {
+    if warnings.is_empty() {
+        return Ok(());
+    }
+    let module = py.import("warnings")?;
+    for w in warnings {
+        module.call_method1("warn", (w.bind(py),))?;
+    }
+    Ok(())
+}
 
 /// Converts a core error into the matching Python exception, keeping the core's message.
 ///
@@ -76,6 +109,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
         (py.get_type::<CorruptImageError>(), ErrorKind::Corrupt.code()),
         (py.get_type::<ImageTooLargeError>(), ErrorKind::TooLarge.code()),
         (py.get_type::<EncodeError>(), ErrorKind::Encode.code()),
+        (py.get_type::<ImageWarning>(), "warning"),
     ];
     for (class, code) in classes {
         class.setattr("code", code)?;

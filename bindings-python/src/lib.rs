@@ -105,8 +105,12 @@ fn avatar<'py>(
         fail_on,
     };
     let mut avatars = run(py, data, vec![(size.0, size.0)], common)?;
-    let data = avatars.pop().map(|a| a.data).unwrap_or_default();
-    Ok(PyBytes::new(py, &data))
+    let avatar = avatars.pop();
+    if let Some(a) = &avatar {
+        let warnings = a.warnings.iter().map(|w| errors::to_py_warning(py, w)).collect::<PyResult<Vec<_>>>()?;
+        errors::warn_all(py, &warnings)?;
+    }
+    Ok(PyBytes::new(py, &avatar.map(|a| a.data).unwrap_or_default()))
 }
 
 /// Makes several avatars from one decode and returns an ``Avatar`` for each, in order.
@@ -159,7 +163,10 @@ fn process(
         fail_on,
     };
     let avatars = run(py, data, sizes.0, common)?;
-    Ok(avatars.into_iter().map(|a| Avatar::new(py, a)).collect())
+    let first = avatars.first().map(|a| a.warnings.as_slice()).unwrap_or_default();
+    let warnings = first.iter().map(|w| errors::to_py_warning(py, w)).collect::<PyResult<Vec<_>>>()?;
+    errors::warn_all(py, &warnings)?;
+    avatars.into_iter().map(|a| Avatar::new(py, a, &warnings)).collect()
 }
 
 /// Reads an image's headers without decoding its pixels and returns an ``ImageInfo``.

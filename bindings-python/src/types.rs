@@ -1,7 +1,7 @@
 //! The classes returned to Python: [`Avatar`] and [`ImageInfo`]. Both are immutable.
 
 use pyo3::prelude::*;
-use pyo3::types::PyBytes;
+use pyo3::types::{PyBytes, PyTuple};
 use thumbing::OutputFormat;
 
 /// One encoded output image, as returned by ``process()``.
@@ -19,17 +19,23 @@ pub(crate) struct Avatar {
     #[pyo3(get)]
     height: u32,
     format: OutputFormat,
+    /// The damage in the input that the avatar was made despite: ``ImageWarning`` instances
+    /// (empty for an intact file).
+    #[pyo3(get)]
+    warnings: Py<PyTuple>,
 }
 
 impl Avatar {
-    /// Wraps a core avatar, copying its data into a Python `bytes`.
-    pub fn new(py: Python<'_>, avatar: thumbing::Avatar) -> Avatar {
-        Avatar {
+    /// Wraps a core avatar, copying its data into a Python `bytes`; `warnings` are its
+    /// warnings as `ImageWarning` instances (the same for every avatar of one decode).
+    pub fn new(py: Python<'_>, avatar: thumbing::Avatar, warnings: &[Py<PyAny>]) -> PyResult<Avatar> {
+        Ok(Avatar {
             data: PyBytes::new(py, &avatar.data).unbind(),
             width: avatar.width,
             height: avatar.height,
             format: avatar.format,
-        }
+            warnings: PyTuple::new(py, warnings.iter().map(|w| w.clone_ref(py)))?.unbind(),
+        })
     }
 }
 
@@ -58,12 +64,14 @@ impl Avatar {
     }
 
     fn __repr__(&self, py: Python<'_>) -> String {
+        let warnings = self.warnings.bind(py).len();
         format!(
-            "Avatar(format='{}', width={}, height={}, data=<{} bytes>)",
+            "Avatar(format='{}', width={}, height={}, data=<{} bytes>{})",
             self.format.name(),
             self.width,
             self.height,
-            self.data.as_bytes(py).len()
+            self.data.as_bytes(py).len(),
+            if warnings > 0 { format!(", warnings={warnings}") } else { String::new() }
         )
     }
 }

@@ -214,7 +214,7 @@ def test_truncated_input_fails_unless_best_effort() -> None:
         ({"fit": "fill"}, 'fit "fill" is not one of cover, contain or inside'),
         ({"filter": "sinc"}, 'filter "sinc" is not one of'),
         ({"png_compression": "max"}, 'png_compression "max" is not one of'),
-        ({"fail_on": "warning"}, 'fail_on "warning" is not one of'),
+        ({"fail_on": "strict"}, 'fail_on "strict" is not one of'),
         ({"background": (0, 0)}, r"background must be three ints in 0..=255"),
         ({"background": (0, 0, 256)}, r"background must be three ints in 0..=255"),
         ({"max_pixels": 0}, "limits must be greater than zero"),

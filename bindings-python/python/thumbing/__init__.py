@@ -14,7 +14,9 @@ thread pool uses every core.
 
 ``data`` may be ``bytes``, any bytes-like object, a path (``str`` or ``os.PathLike``) or a
 binary file object. Failures raise a subclass of :class:`ThumbingError`; invalid options
-raise ``ValueError`` or ``TypeError``.
+raise ``ValueError`` or ``TypeError``. Damage that thumbing recovered from (corrupt data in a
+JPEG scan, a bad PNG checksum, ...) is issued as an :class:`ImageWarning` with
+``warnings.warn`` and listed in ``Avatar.warnings``; ``fail_on="warning"`` refuses such files.
 """
 
 from ._thumbing import (
@@ -26,6 +28,7 @@ from ._thumbing import (
     EncodeError,
     ImageInfo,
     ImageTooLargeError,
+    ImageWarning,
     ThumbingError,
     UnsupportedFormatError,
     __version__,
@@ -43,6 +46,7 @@ __all__ = [
     "EncodeError",
     "ImageInfo",
     "ImageTooLargeError",
+    "ImageWarning",
     "ThumbingError",
     "UnsupportedFormatError",
     "__version__",

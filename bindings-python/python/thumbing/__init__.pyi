@@ -16,6 +16,7 @@ __all__ = [
     "EncodeError",
     "ImageInfo",
     "ImageTooLargeError",
+    "ImageWarning",
     "ThumbingError",
     "UnsupportedFormatError",
     "__version__",
@@ -49,9 +50,11 @@ _Filter: TypeAlias = Literal["lanczos3", "lanczos", "mitchell", "catmull-rom", "
 """The resampling filter (default ``"lanczos3"``)."""
 _PngCompression: TypeAlias = Literal["fast", "balanced", "smallest"]
 """PNG compression effort."""
-_FailOn: TypeAlias = Literal["truncated", "never"]
-"""``"truncated"``: damaged input (including truncated files) is a ``CorruptImageError``.
-``"never"``: best effort, decode what arrived and fail only when nothing usable is there."""
+_FailOn: TypeAlias = Literal["warning", "truncated", "never"]
+"""``"truncated"`` (default): damage thumbing recovers from gives the avatar and an
+:class:`ImageWarning`; a truncated file is a ``CorruptImageError``. ``"warning"``: any damage
+is a ``CorruptImageError`` (sharp's default). ``"never"``: best effort, decode what arrived
+and fail only when nothing usable is there."""
 _Size: TypeAlias = int | tuple[int, int]
 """A square side, or a ``(width, height)`` box."""
 _RGB: TypeAlias = tuple[int, int, int]
@@ -142,6 +145,9 @@ class Avatar:
     @property
     def extension(self) -> Literal["jpg", "png", "webp"]:
         """The usual file extension, without a dot."""
+    @property
+    def warnings(self) -> tuple[ImageWarning, ...]:
+        """The damage in the input that the avatar was made despite (empty for an intact file)."""
     def __bytes__(self) -> bytes: ...
 
 @final
@@ -202,3 +208,13 @@ class ImageTooLargeError(ThumbingError):
 
 class EncodeError(ThumbingError):
     """The encoder failed. ``code == "encode"``."""
+
+class ImageWarning(UserWarning):
+    """Damage that thumbing recovered from; issued with ``warnings.warn`` and listed in
+    ``Avatar.warnings``."""
+
+    code: str
+    """The kind of damage: ``corrupt_data``, ``extraneous_bytes``, ``checksum``, ``metadata``,
+    ``trailing_data`` or ``truncated``."""
+    offset: int | None
+    """The byte of the input where it was found, when known."""
