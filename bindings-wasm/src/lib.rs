@@ -75,8 +75,23 @@ fn options_from(options: Option<Object>, outputs: Outputs) -> Result<thumbing::O
     Ok(Spec::read(&value, outputs)?.to_options())
 }
 
-/// An RGBA `ImageData`-shaped object for `bitmap`.
-fn pixels_object(bitmap: &Bitmap) -> JsValue {
+/// The warnings of a decode as an array of `{ code, message, offset }` (`offset` is the byte
+/// of the input where the damage was found, or `null`).
+fn warnings_array(warnings: &[thumbing::Warning]) -> Array {
+    warnings
+        .iter()
+        .map(|w| {
+            let object: JsValue = Object::new().into();
+            set(&object, "code", w.kind.code());
+            set(&object, "message", w.message.as_str());
+            set(&object, "offset", w.offset.map_or(JsValue::NULL, |o| JsValue::from_f64(o as f64)));
+            object
+        })
+        .collect()
+}
+
+/// An RGBA `ImageData`-shaped object for `bitmap`, with the warnings of its decode.
+fn pixels_object(bitmap: &Bitmap, warnings: &[thumbing::Warning]) -> JsValue {
     let rgba = if bitmap.layout == thumbing::PixelLayout::Rgba { None } else { Some(bitmap.to_rgba()) };
     let data = &rgba.as_ref().unwrap_or(bitmap).data;
     let object: JsValue = Object::new().into();
@@ -84,6 +99,7 @@ fn pixels_object(bitmap: &Bitmap) -> JsValue {
     set(&object, "width", bitmap.width);
     set(&object, "height", bitmap.height);
     set(&object, "colorSpace", "srgb");
+    set(&object, "warnings", warnings_array(warnings));
     object
 }
 
@@ -105,7 +121,8 @@ pub fn avatar(
 }
 
 /// Makes one encoded image per requested size from a single decode, in the order asked for:
-/// `[{ data, width, height, format, mimeType }]`.
+/// `[{ data, width, height, format, mimeType, warnings }]`; `warnings` lists the damage in
+/// the input that the image was made despite (`[]` for an intact file).
 ///
 /// Throws a `ThumbingError` with a `code` when the image or the options are unusable.
 #[wasm_bindgen(unchecked_return_type = "EncodedImage[]")]
@@ -124,6 +141,7 @@ pub fn process(
             set(&object, "height", image.height);
             set(&object, "format", image.format.name());
             set(&object, "mimeType", image.format.mime_type());
+            set(&object, "warnings", warnings_array(&image.warnings));
             out.push(&object);
         }
         Ok(out)
@@ -145,8 +163,8 @@ pub fn pixels(
     let run = || -> Result<JsValue, Error> {
         let options = options_from(options, Outputs::Single)?;
         let bytes = input_bytes(&input)?;
-        let rendered = options.render(&bytes)?;
-        Ok(rendered.first().map(pixels_object).unwrap_or(JsValue::UNDEFINED))
+        let (rendered, warnings) = options.render_with_warnings(&bytes)?;
+        Ok(rendered.first().map(|b| pixels_object(b, &warnings)).unwrap_or(JsValue::UNDEFINED))
     };
     run().map_err(js_error)
 }
@@ -163,7 +181,8 @@ pub fn render(
     let run = || -> Result<Array, Error> {
         let options = options_from(options, Outputs::Multiple)?;
         let bytes = input_bytes(&input)?;
-        Ok(options.render(&bytes)?.iter().map(pixels_object).collect())
+        let (rendered, warnings) = options.render_with_warnings(&bytes)?;
+        Ok(rendered.iter().map(|b| pixels_object(b, &warnings)).collect())
     };
     run().map_err(js_error)
 }

@@ -45,8 +45,8 @@ export interface CommonOptions {
   maxPixels?: number;
   /** Reject inputs larger than this many bytes (default 50 MiB). */
   maxInputBytes?: number;
-  /** `"truncated"` (default): damaged files are errors; `"never"`: decode what can be decoded. */
-  failOn?: "truncated" | "never";
+  /** `"truncated"` (default): recoverable damage gives the image and a warning, truncated files are errors; `"warning"`: any damage is an error; `"never"`: decode what can be decoded. */
+  failOn?: "warning" | "truncated" | "never";
 }
 
 /** Options for one square image (`avatar`, `pixels`). */
@@ -74,6 +74,16 @@ export interface EncodedImage {
   format: "jpeg" | "png" | "webp";
   /** For a `Blob` or a `Content-Type` header, e.g. `"image/jpeg"`. */
   mimeType: string;
+  /** Damage in the input that the image was made despite (`[]` for an intact file). */
+  warnings: ImageWarning[];
+}
+
+/** Damage that thumbing recovered from (`failOn: "warning"` refuses such files instead). */
+export interface ImageWarning {
+  code: "corrupt_data" | "extraneous_bytes" | "checksum" | "metadata" | "trailing_data" | "truncated";
+  message: string;
+  /** The byte of the input where the damage was found, or `null`. */
+  offset: number | null;
 }
 
 /** Final sRGB pixels, 8-bit RGBA, shaped like `ImageData` (`new ImageData(p.data, p.width, p.height)`). */
@@ -82,6 +92,8 @@ export interface Pixels {
   width: number;
   height: number;
   colorSpace: "srgb";
+  /** Damage in the input that the pixels were made despite (`[]` for an intact file). */
+  warnings: ImageWarning[];
 }
 
 /** What the headers say, without decoding pixels. `width`/`height` are as stored. */
