@@ -46,6 +46,9 @@ pub const META_SOURCE_ETAG: &str = "thumbing-source-etag";
 pub const META_SETTINGS: &str = "thumbing-settings";
 /// The tag put on rejected uploads; its value is the error category.
 pub const REJECTED_TAG: &str = "thumbing-rejected";
+/// The tag put on uploads that were damaged but still gave avatars; its value is the kinds
+/// of damage ([`WarningKind::code`](thumbing::WarningKind::code)), separated by spaces.
+pub const WARNINGS_TAG: &str = "thumbing-warnings";
 
 /// What happened to every record of an event, in order. Serialized, it is the function's
 /// response.
@@ -109,6 +112,11 @@ pub enum Outcome {
     Processed {
         /// The files written, main avatar first.
         outputs: Vec<WrittenAvatar>,
+        /// The damage in the upload that the avatars were made despite, one
+        /// `code: message` line each (empty for an intact upload); the upload is then
+        /// tagged [`WARNINGS_TAG`].
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        warnings: Vec<String>,
     },
     /// The avatars for this exact upload and settings already exist (a retried event).
     UpToDate {
@@ -412,7 +420,19 @@ pub async fn handle_record(store: &dyn Store, config: &Config, record: &S3EventR
     let outcome = run_record(store, config, record, &bucket, &key).await;
     let elapsed_ms = started.elapsed().as_millis() as u64;
     match &outcome {
-        Outcome::Processed { outputs } => {
+        Outcome::Processed { outputs, warnings } if !warnings.is_empty() => {
+            let written: Vec<&str> = outputs.iter().map(|o| o.key.as_str()).collect();
+            warn!(
+                bucket,
+                key,
+                status = "processed",
+                outputs = ?written,
+                warnings = ?warnings,
+                elapsed_ms,
+                "avatar written from a damaged upload"
+            );
+        }
+        Outcome::Processed { outputs, .. } => {
             let written: Vec<&str> = outputs.iter().map(|o| o.key.as_str()).collect();
             info!(bucket, key, status = "processed", outputs = ?written, elapsed_ms, "avatar written");
         }
@@ -600,6 +620,7 @@ async fn run_record(store: &dyn Store, config: &Config, record: &S3EventRecord, 
     if let Some(etag) = object.meta.etag.as_deref().or(record.s3.object.e_tag.as_deref()) {
         put_options = put_options.metadata(META_SOURCE_ETAG, normalize_etag(etag));
     }
+    let damage = avatars.first().map(|a| a.warnings.clone()).unwrap_or_default();
     let mut written: Vec<WrittenAvatar> = Vec::with_capacity(avatars.len());
     // Extra sizes first, the main avatar last: its presence means the set is complete.
     for (spec, avatar) in outputs.iter().zip(avatars).rev() {
@@ -610,7 +631,15 @@ async fn run_record(store: &dyn Store, config: &Config, record: &S3EventRecord, 
         written.push(WrittenAvatar { key: spec.key.clone(), width: avatar.width, height: avatar.height, bytes });
     }
     written.reverse();
-    Outcome::Processed { outputs: written }
+    if !damage.is_empty() {
+        let mut codes: Vec<&str> = damage.iter().map(|w| w.kind.code()).collect();
+        codes.dedup();
+        if let ActionTaken::ActionFailed(why) = set_tag(store, bucket, key, WARNINGS_TAG, &codes.join(" ")).await {
+            error!(bucket, key, error = why, "could not tag the damaged upload");
+        }
+    }
+    let warnings = damage.iter().map(|w| format!("{}: {w}", w.kind.code())).collect();
+    Outcome::Processed { outputs: written, warnings }
 }
 
 /// Applies the failure action to a rejected upload.
@@ -637,16 +666,21 @@ async fn reject(store: &dyn Store, config: &Config, bucket: &str, key: &str, kin
 }
 
 async fn tag_rejected(store: &dyn Store, bucket: &str, key: &str, kind: &str) -> ActionTaken {
+    set_tag(store, bucket, key, REJECTED_TAG, kind).await
+}
+
+/// Sets the tag `name` of an upload to `value`, keeping its other tags.
+async fn set_tag(store: &dyn Store, bucket: &str, key: &str, name: &str, value: &str) -> ActionTaken {
     let mut tags = match store.tags(bucket, key).await {
         Ok(tags) => tags,
         Err(e) if e.kind() == StoreErrorKind::NotFound => return ActionTaken::None,
         Err(e) => return ActionTaken::ActionFailed(e.to_string()),
     };
-    tags.retain(|(k, _)| k != REJECTED_TAG);
+    tags.retain(|(k, _)| k != name);
     if tags.len() >= 10 {
         return ActionTaken::ActionFailed("the upload already has 10 tags, the most S3 allows".into());
     }
-    tags.push((REJECTED_TAG.to_owned(), kind.to_owned()));
+    tags.push((name.to_owned(), value.to_owned()));
     match store.set_tags(bucket, key, tags).await {
         Ok(()) => ActionTaken::Tagged,
         Err(e) if e.kind() == StoreErrorKind::NotFound => ActionTaken::None,

@@ -10,7 +10,7 @@ use common::CountingStore;
 use serde_json::json;
 use thumbing_lambda::handler::{
     ActionTaken, Config, FailureAction, HandlerError, META_SETTINGS, META_SOURCE, META_SOURCE_ETAG, Outcome,
-    REJECTED_TAG, Report, SkipReason, handle_event, handle_payload,
+    REJECTED_TAG, Report, SkipReason, WARNINGS_TAG, handle_event, handle_payload,
 };
 use thumbing_storage::{MemoryStore, Store};
 
@@ -244,6 +244,32 @@ async fn bad_images_are_rejected_tagged_and_do_not_break_the_batch() {
     assert_eq!(store.keys("assets"), ["avatars/good-1.jpg", "avatars/good-2.jpg"]);
 }
 
+/// A JPEG with junk bytes before one of its markers: damage that thumbing recovers from.
+fn junk_between_markers() -> Vec<u8> {
+    let at = PHOTO_A.windows(2).position(|w| w == [0xFF, 0xDB]).unwrap();
+    let mut jpeg = PHOTO_A.to_vec();
+    jpeg.splice(at..at, *b"junk");
+    jpeg
+}
+
+#[tokio::test]
+async fn a_damaged_upload_that_gives_an_avatar_is_logged_and_tagged() {
+    let store = MemoryStore::new();
+    store.insert("uploads", "junk.jpg", junk_between_markers());
+    let report = handle_event(&store, &config(), event(vec![record("uploads", "junk.jpg")])).await.unwrap();
+    let Outcome::Processed { outputs, warnings } = outcome_of(&report, "junk.jpg") else { panic!("{report:?}") };
+    assert_eq!(outputs.len(), 1);
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(warnings[0].starts_with("extraneous_bytes: jpeg: 4 extraneous bytes"), "{warnings:?}");
+    let tags = store.object("uploads", "junk.jpg").unwrap().tags;
+    assert_eq!(tags, [(WARNINGS_TAG.to_owned(), "extraneous_bytes".to_owned())]);
+    // An intact upload is not tagged, and its report has no warnings.
+    store.insert("uploads", "good.jpg", PHOTO_A.to_vec());
+    let report = handle_event(&store, &config(), event(vec![record("uploads", "good.jpg")])).await.unwrap();
+    assert!(matches!(outcome_of(&report, "good.jpg"), Outcome::Processed { warnings, .. } if warnings.is_empty()));
+    assert!(store.object("uploads", "good.jpg").unwrap().tags.is_empty());
+}
+
 #[tokio::test]
 async fn tagging_keeps_the_uploads_other_tags() {
     let store = MemoryStore::new();
@@ -408,7 +434,7 @@ async fn extra_sizes_and_formats() {
     })
     .unwrap();
     let report = handle_event(&store, &c, event(vec![record("uploads", "me.jpg")])).await.unwrap();
-    let Outcome::Processed { outputs } = &report.records[0].outcome else { panic!("{report:?}") };
+    let Outcome::Processed { outputs, .. } = &report.records[0].outcome else { panic!("{report:?}") };
     let sizes: Vec<_> = outputs.iter().map(|o| (o.key.as_str(), o.width, o.height)).collect();
     assert_eq!(sizes, [("avatars/me.jpg", 256, 256), ("avatars/me-64.jpg", 64, 64)]);
     for (key, size) in [("avatars/me.jpg", 256), ("avatars/me-64.jpg", 64)] {
