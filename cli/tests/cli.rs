@@ -200,6 +200,33 @@ fn an_empty_directory_is_a_warning_and_no_image_at_all_an_error() {
 }
 
 #[test]
+fn damage_recovered_from_is_a_warning_line_and_a_json_field() {
+    let tmp = TempDir::new("damaged");
+    let mut jpeg = std::fs::read(fixture("landscape_3.jpg")).unwrap();
+    let at = jpeg.windows(2).position(|w| w == [0xFF, 0xDB]).unwrap();
+    jpeg.splice(at..at, *b"junk");
+    std::fs::write(tmp.path("junk.jpg"), &jpeg).unwrap();
+    let out = thumbing(&tmp.0, &["avatar", "junk.jpg", "-o", "out", "--size", "32"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!(
+            "warning: junk.jpg: jpeg: 4 extraneous bytes before marker 0xDB skipped (at byte {at}) (extraneous_bytes)"
+        )),
+        "{err}"
+    );
+    let out = thumbing(&tmp.0, &["avatar", "junk.jpg", "-o", "json", "--size", "32", "--json"]);
+    let line: serde_json::Value = serde_json::from_str(stdout(&out).lines().next().unwrap()).unwrap();
+    assert_eq!(line["ok"], true);
+    assert_eq!(line["warnings"][0]["code"], "extraneous_bytes");
+    assert_eq!(line["warnings"][0]["offset"], at);
+    // Strict: the same file fails.
+    let out = thumbing(&tmp.0, &["avatar", "junk.jpg", "-o", "strict", "--size", "32", "--fail-on", "warning"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("extraneous bytes"), "{}", stderr(&out));
+}
+
+#[test]
 fn directories_are_mirrored_below_the_output_directory() {
     let tmp = TempDir::new("mirror");
     tmp.copy("landscape_3.jpg", "photos/2024/a.jpg");
