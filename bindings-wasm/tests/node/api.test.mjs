@@ -163,6 +163,20 @@ describe("process and render", () => {
     for (const a of out) assert.equal(thumbing.probe(a.data).width, a.width);
   });
 
+  it("reports the damage it recovered from, and failOn: warning refuses it", () => {
+    const at = landscape6.indexOf(Buffer.from([0xff, 0xdb]));
+    const damaged = Buffer.concat([landscape6.subarray(0, at), Buffer.from("junk"), landscape6.subarray(at)]);
+    const [out] = thumbing.process(damaged, { sizes: [32] });
+    assert.deepEqual(
+      out.warnings.map((w) => [w.code, w.offset]),
+      [["extraneous_bytes", at]],
+    );
+    assert.match(out.warnings[0].message, /4 extraneous bytes before marker 0xDB/);
+    assert.equal(thumbing.render(damaged, { sizes: [32] })[0].warnings.length, 1);
+    assert.deepEqual(thumbing.process(landscape6, { sizes: [32] })[0].warnings, []);
+    throwsCode(() => thumbing.avatar(damaged, { size: 32, failOn: "warning" }), "corrupt");
+  });
+
   it("supports boxes and fits", () => {
     const [wide] = thumbing.process(landscape6, { boxes: [[160, 90]] });
     assert.deepEqual([wide.width, wide.height], [160, 90]);
