@@ -635,7 +635,7 @@ async fn run_record(store: &dyn Store, config: &Config, record: &S3EventRecord, 
         let mut codes: Vec<&str> = damage.iter().map(|w| w.kind.code()).collect();
         codes.dedup();
         if let ActionTaken::ActionFailed(why) = set_tag(store, bucket, key, WARNINGS_TAG, &codes.join(" ")).await {
-            error!(bucket, key, error = why, "could not tag the damaged upload");
+            error!(bucket, key, error = %why, "could not tag the damaged upload");
         }
     }
     let warnings = damage.iter().map(|w| format!("{}: {w}", w.kind.code())).collect();
