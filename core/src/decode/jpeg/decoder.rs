@@ -20,9 +20,11 @@
 //! Arithmetic-coded frames go through [`arithmetic`] at the entropy level, one dispatch per
 //! scan, into stored coefficients; the rest is shared.
 //!
-//! Anything else (12-bit, lossless, hierarchical frames, non-integer
-//! sampling ratios, damaged or truncated data) is [`Unsupported`]: the caller then uses the
-//! general decoder, which also produces the error the user sees.
+//! Damaged or truncated Huffman-coded data is recovered from ([`super::recover`]), with
+//! warnings in [`Output::warnings`]. Anything else (12-bit, lossless, hierarchical frames,
+//! non-integer sampling ratios, unusable tables, damaged arithmetic-coded data) is
+//! [`Unsupported`]: the caller then uses the general decoder, which also produces the error
+//! the user sees.
 
 use super::arithmetic;
 use super::entropy::{self, AcBand, Keep, ScanUnits};

@@ -1,7 +1,8 @@
 //! JPEG: our own bounded marker walk for probing and metadata; thumbing's own decoder
 //! ([`decoder`]) for every 8-bit DCT frame, Huffman- or arithmetic-coded, at any scale M/8
-//! and for the region the pipeline needs; zune-jpeg for the Huffman-coded files it declines
-//! (damaged or truncated data), and jpeg-decoder for lossless and 12-bit frames.
+//! and for the region the pipeline needs, recovering from damaged Huffman-coded data with
+//! warnings; zune-jpeg for the Huffman-coded files it declines, and jpeg-decoder for lossless
+//! and 12-bit frames.
 
 mod arithmetic;
 mod colour;
