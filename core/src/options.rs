@@ -526,7 +526,7 @@ pub trait OptionWord: Sized + Copy + PartialEq + fmt::Display + FromStr<Err = Er
     /// use thumbing::{FailOn, OptionWord};
     /// assert_eq!(FailOn::parse_named(" NEVER ", "options.failOn")?, FailOn::Never);
     /// let err = FailOn::parse_named("none", "options.failOn").unwrap_err();
-    /// assert!(err.to_string().ends_with(r#"options.failOn "none" is not one of truncated or never"#));
+    /// assert!(err.to_string().ends_with(r#"options.failOn "none" is not one of warning, truncated or never"#));
     /// # Ok::<(), thumbing::Error>(())
     /// ```
     fn parse_named(value: &str, option: &str) -> Result<Self> {

@@ -273,9 +273,12 @@ fn cmyk_is_decoded_by_thumbing() {
 #[test]
 fn damaged_files_are_declined_never_misdecoded() {
     let whole = fixture("landscape_1.jpg");
-    // Truncated: the general decoder decides (error or partial image, by FailOn).
+    // Truncated: thumbing's decoder fills the rest with grey; the pipeline's FailOn decides
+    // whether that is an error (by default it is).
     for cut in [whole.len() / 3, whole.len() - 10] {
-        assert!(thumbing::decode_jpeg_scaled(&whole[..cut], 2).unwrap().is_none(), "cut at {cut}");
+        assert!(thumbing::decode_jpeg_scaled(&whole[..cut], 2).unwrap().is_some(), "cut at {cut}");
+        let err = thumbing::Options::new().size(32).process(&whole[..cut]).unwrap_err();
+        assert_eq!(err.kind(), thumbing::ErrorKind::Corrupt, "cut at {cut}");
     }
     // Not a JPEG at all is an error, not a decline.
     assert!(thumbing::decode_jpeg_scaled(&fixture("gray.png"), 4).is_err());

@@ -63,7 +63,9 @@ fn peak_memory_is_bounded_by_declared_pixels_and_input_size() {
     let mut inputs: Vec<(String, String, Vec<u8>)> = Vec::new();
     let fixtures = std::fs::read_dir(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures"))
         .expect("fixtures/")
-        .map(|e| e.expect("fixture").file_name().to_string_lossy().into_owned())
+        .map(|e| e.expect("fixture"))
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .map(|e| e.file_name().to_string_lossy().into_owned())
         .filter(|name| !name.ends_with(".md"));
     for name in fixtures {
         inputs.push((format!("fixtures/{name}"), "fixtures".into(), fixture(&name)));
