@@ -125,7 +125,17 @@ fn bad_segment(bytes: &[u8], pos: usize, scans: usize, warnings: &mut Warnings) 
         _ => None,
     };
     let Some(marker) = marker else {
-        let next = markers::next_marker(bytes, pos)?;
+        let Some(next) = markers::next_marker(bytes, pos) else {
+            // The file ends in a marker's first bytes, or in bytes that lead to no marker.
+            if scans > 0 {
+                warnings.push(
+                    WarningKind::Truncated,
+                    "jpeg: the file ends before the next marker: later scans are missing".to_string(),
+                    Some(pos),
+                );
+            }
+            return None;
+        };
         warnings.push(
             WarningKind::ExtraneousBytes,
             format!("jpeg: {} extraneous bytes before marker 0x{:02X} skipped", next - pos, bytes[next + 1]),
