@@ -119,7 +119,7 @@ impl Options {
             let decoded = decode::decode(bytes, &probed, &self.limits, self.fail_on, &request)?;
             Ok(Path::Whole(probed.info, decoded))
         })? {
-            Path::Bands(outputs) => return Ok(outputs),
+            Path::Bands(outputs) => return Ok((outputs, Vec::new())),
             Path::Whole(info, decoded) => (info, decoded),
         };
         let profile = decoded.icc.as_deref().and_then(SourceProfile::parse);

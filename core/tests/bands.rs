@@ -167,7 +167,9 @@ fn every_fixture_and_corpus_png_gives_the_same_pixels() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures");
     let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(&dir)
         .expect("fixtures/")
-        .map(|e| e.expect("fixture").file_name().to_string_lossy().into_owned())
+        .map(|e| e.expect("fixture"))
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .map(|e| e.file_name().to_string_lossy().into_owned())
         .filter(|name| !name.ends_with(".md"))
         .map(|name| (format!("fixtures/{name}"), fixture(&name)))
         .collect();
