@@ -70,6 +70,14 @@ def corpus_entries() -> list[CorpusEntry]:
     ]
 
 
+def tolerated_corpus_files() -> set[str]:
+    """Corpus files that MANIFEST.tsv marks ``corrupt`` (a strict decoder's view) and that the
+    tolerant default opens with a warning: ``fixtures/corpus-tolerated.tsv``, shared with the
+    Rust tests, which says why for each."""
+    with (FIXTURES / "corpus-tolerated.tsv").open(newline="", encoding="utf-8") as f:
+        return {row["path"] for row in csv.DictReader(f, delimiter="\t")}
+
+
 @pytest.fixture(scope="session")
 def corpus() -> Path:
     """The corpus directory; skips (or fails under CI) when it is missing."""

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import thumbing
-from conftest import FIXTURES, CorpusEntry, corpus_entries
+from conftest import FIXTURES, CorpusEntry, corpus_entries, tolerated_corpus_files
 from thumbing import _thumbing
 
 EXPECTED_CLASS = {
@@ -86,12 +86,25 @@ def test_exceptions_can_be_caught_by_the_base_class_and_pickled() -> None:
     assert again.code == "corrupt"
 
 
-FAILING = [e for e in corpus_entries() if e.expected in EXPECTED_CLASS]
+TOLERATED = tolerated_corpus_files()
+FAILING = [e for e in corpus_entries() if e.expected in EXPECTED_CLASS and e.name not in TOLERATED]
+OPENED_WITH_WARNING = [e for e in corpus_entries() if e.name in TOLERATED]
 
 
 def test_the_corpus_has_files_of_every_failing_kind(corpus: Path) -> None:
     kinds = {e.expected for e in FAILING}
     assert kinds == set(EXPECTED_CLASS), kinds
+
+
+@pytest.mark.parametrize("entry", OPENED_WITH_WARNING, ids=[e.name for e in OPENED_WITH_WARNING])
+def test_tolerated_corpus_files_warn_by_default_and_fail_when_strict(entry: CorpusEntry, corpus: Path) -> None:
+    data = entry.path.read_bytes()
+    with pytest.warns(thumbing.ImageWarning):
+        out = thumbing.avatar(data, 64)
+    assert out.width == out.height == 64
+    assert out.warnings, "the avatar says what was wrong"
+    with pytest.raises(thumbing.CorruptImageError):
+        thumbing.avatar(data, 64, fail_on="warning")
 
 
 @pytest.mark.parametrize("entry", FAILING, ids=[e.name for e in FAILING])

@@ -5,25 +5,20 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{corpus, manifest, mean_abs_diff};
+use common::{corpus, manifest, mean_abs_diff, tolerated};
 use thumbing::{ErrorKind, FailOn, ImageFormat, Options};
 
 /// Not a performance assertion: a guard against hangs and pathological slowness, far above
 /// what any file takes (the slowest, a 9-megapixel photo, takes well under a second).
 const HANG_GUARD: Duration = Duration::from_secs(20);
 
-/// Rows that MANIFEST.tsv marks `corrupt` (its `expected` column describes a strict decoder)
-/// and that the tolerant default turns into an avatar with a warning, with the reason.
-/// `FailOn::Warning` still refuses each of them (checked below).
-const TOLERATED: &[(&str, &str)] = &[
-    ("pngsuite/xcsn0g01.png", "the IDAT chunk's CRC is wrong, its data intact: Pillow opens it too"),
-    ("pngsuite/xhdn0g08.png", "the IHDR chunk's CRC is wrong, its fields valid: used as they are, with a warning"),
-];
-
 #[test]
 fn corpus_sweep_matches_manifest() {
     let Some(root) = corpus() else { return };
     let entries = manifest(&root);
+    // Rows marked `corrupt` that the tolerant default opens with a warning (the file says
+    // why); `FailOn::Warning` still refuses each of them (checked below).
+    let tolerated_paths = tolerated();
     assert!(entries.len() > 200, "manifest lists only {} files", entries.len());
     let options = Options::new().size(128);
     let best_effort = options.clone().fail_on(FailOn::Never);
@@ -38,7 +33,7 @@ fn corpus_sweep_matches_manifest() {
         if elapsed > HANG_GUARD {
             failures.push(format!("{}: took {elapsed:?}", entry.path));
         }
-        let tolerated = TOLERATED.iter().any(|(path, _)| *path == entry.path);
+        let tolerated = tolerated_paths.contains(&entry.path);
         let verdict = match (&result, entry.expected.as_str()) {
             (Ok(out), "corrupt") if !tolerated => {
                 Err(format!("expected corrupt, got an avatar with warnings {:?}", out[0].warnings))

@@ -37,6 +37,15 @@ pub struct Entry {
     pub expected: String,
 }
 
+/// The corpus files that MANIFEST.tsv marks `corrupt` (its `expected` column describes a
+/// strict decoder) and that the tolerant default turns into an avatar with a warning:
+/// `fixtures/corpus-tolerated.tsv`, shared with the Python tests.
+pub fn tolerated() -> Vec<String> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/corpus-tolerated.tsv");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    text.lines().skip(1).filter_map(|l| l.split('\t').next()).filter(|p| !p.is_empty()).map(str::to_owned).collect()
+}
+
 pub fn manifest(corpus: &Path) -> Vec<Entry> {
     let text = std::fs::read_to_string(corpus.join("MANIFEST.tsv")).expect("MANIFEST.tsv");
     text.lines()
