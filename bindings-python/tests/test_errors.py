@@ -100,7 +100,7 @@ def test_the_corpus_has_files_of_every_failing_kind(corpus: Path) -> None:
 def test_tolerated_corpus_files_warn_by_default_and_fail_when_strict(entry: CorpusEntry, corpus: Path) -> None:
     data = entry.path.read_bytes()
     with pytest.warns(thumbing.ImageWarning):
-        out = thumbing.avatar(data, 64)
+        [out] = thumbing.process(data, sizes=[64])
     assert out.width == out.height == 64
     assert out.warnings, "the avatar says what was wrong"
     with pytest.raises(thumbing.CorruptImageError):

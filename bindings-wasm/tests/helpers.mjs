@@ -3,7 +3,7 @@
 
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -55,12 +55,22 @@ export function corpusManifest() {
 }
 
 /**
+ * The corpus files that the manifest marks `corrupt` (a strict decoder's view) and that the
+ * tolerant default opens with a warning: fixtures/corpus-tolerated.tsv, shared with the Rust
+ * and Python tests, which says why for each.
+ */
+export function corpusTolerated() {
+  const lines = readFileSync(join(fixturesDir, "corpus-tolerated.tsv"), "utf8").trim().split("\n");
+  return new Set(lines.slice(1).map((line) => line.split("\t")[0]));
+}
+
+/**
  * The images of the parity test: every fixture (decodable or not: the damaged ones must fail
  * the same way), and the corpus photos.
  */
 export function parityPhotos({ withCorpus }) {
   const photos = readdirSync(fixturesDir)
-    .filter((name) => !/\.(md|txt)$/i.test(name))
+    .filter((name) => !/\.(md|txt|tsv)$/i.test(name) && statSync(join(fixturesDir, name)).isFile())
     .sort()
     .map((name) => join(fixturesDir, name));
   if (withCorpus) {

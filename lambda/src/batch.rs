@@ -237,19 +237,31 @@ async fn run_task(store: &dyn Store, config: &Config, task: &BatchTask) -> (&'st
 ///
 /// ```
 /// use thumbing_lambda::batch::task_result;
-/// use thumbing_lambda::handler::{Outcome, SkipReason};
+/// use thumbing_lambda::handler::{Outcome, SkipReason, WrittenAvatar};
 /// let (code, text) = task_result(&Outcome::UpToDate { output: "avatars/me.jpg".into() });
 /// assert_eq!((code, text.as_str()), ("Succeeded", "up_to_date: avatars/me.jpg"));
 /// let (code, text) = task_result(&Outcome::Failed { message: "timeout".into() });
 /// assert_eq!((code, text.as_str()), ("TemporaryFailure", "storage: timeout"));
 /// let (code, text) = task_result(&Outcome::Skipped { reason: SkipReason::OwnOutput });
 /// assert_eq!((code, text.as_str()), ("PermanentFailure", "skipped: own_output"));
+/// // An avatar made from a damaged upload succeeds, naming the kinds of damage.
+/// let written = WrittenAvatar { key: "avatars/me.jpg".into(), width: 512, height: 512, bytes: 40_000 };
+/// let warnings = vec!["checksum: png: CRC mismatch in the \"IDAT\" chunk".to_owned()];
+/// let (code, text) = task_result(&Outcome::Processed { outputs: vec![written], warnings });
+/// assert_eq!((code, text.as_str()), ("Succeeded", "processed: avatars/me.jpg (warnings: checksum)"));
 /// ```
 pub fn task_result(outcome: &Outcome) -> (&'static str, String) {
     match outcome {
-        Outcome::Processed { outputs } => {
+        Outcome::Processed { outputs, warnings } => {
             let keys: Vec<&str> = outputs.iter().map(|o| o.key.as_str()).collect();
-            (SUCCEEDED, format!("processed: {}", keys.join(", ")))
+            let mut text = format!("processed: {}", keys.join(", "));
+            if !warnings.is_empty() {
+                // The codes only: the upload's tag and the log line carry the messages.
+                let mut codes: Vec<&str> = warnings.iter().map(|w| w.split(':').next().unwrap_or(w)).collect();
+                codes.dedup();
+                text.push_str(&format!(" (warnings: {})", codes.join(", ")));
+            }
+            (SUCCEEDED, text)
         }
         Outcome::UpToDate { output } => (SUCCEEDED, format!("up_to_date: {output}")),
         Outcome::Rejected { error_kind, message, .. } => (PERMANENT_FAILURE, format!("{error_kind}: {message}")),

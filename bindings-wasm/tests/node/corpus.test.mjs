@@ -13,6 +13,7 @@ import {
   comparePixels,
   corpusDir,
   corpusManifest,
+  corpusTolerated,
   decodeImage,
   haveCorpus,
   haveNativeCli,
@@ -34,10 +35,10 @@ const ALLOWED = {
   corrupt: ["corrupt", "ok"],
 };
 
-function wasmOutcome(bytes) {
+function wasmOutcome(bytes, options = {}) {
   try {
-    const [out] = thumbing.process(bytes, { size: SIZE, format: "png" });
-    return { code: "ok", png: out.data };
+    const [out] = thumbing.process(bytes, { size: SIZE, format: "png", ...options });
+    return { code: "ok", png: out.data, warnings: out.warnings };
   } catch (error) {
     assert.equal(error.name, "ThumbingError", `not a ThumbingError: ${error.stack}`);
     return { code: error.code, message: error.message };
@@ -137,6 +138,16 @@ describe("corpus", () => {
     expectCode("sharp-fixtures/truncated.png", "corrupt");
     expectCode("sharp-fixtures/corrupt-header.jpg", "corrupt");
     expectCode("pngsuite/xs1n0g01.png", "corrupt");
-    expectCode("pngsuite/xcsn0g01.png", "corrupt");
+    // Damage the tolerant default recovers from: an avatar with a warning, and still a
+    // `corrupt` error with failOn: "warning".
+    const tolerated = [...corpusTolerated()];
+    assert.ok(tolerated.includes("pngsuite/xcsn0g01.png"), "fixtures/corpus-tolerated.tsv lists xcsn0g01.png");
+    for (const path of tolerated) {
+      const bytes = readFileSync(join(corpusDir, path));
+      const outcome = wasmOutcome(bytes);
+      assert.equal(outcome.code, "ok", `${path}: ${outcome.message ?? ""}`);
+      assert.ok(outcome.warnings.length > 0, `${path}: an avatar without a warning`);
+      assert.equal(wasmOutcome(bytes, { failOn: "warning" }).code, "corrupt", `${path} with failOn: "warning"`);
+    }
   });
 });
