@@ -140,10 +140,10 @@ pub fn probe(bytes: &[u8]) -> Result<ImageInfo> {
 ///
 /// Baseline, extended and progressive frames, Huffman- or arithmetic-coded. Returns
 /// `Ok(None)` when the file is outside what thumbing's decoder covers (12-bit or lossless
-/// frames, non-integer sampling ratios, unusable tables, damaged arithmetic-coded data);
-/// [`Options`] then decodes it at full size with the general decoder (arithmetic-coded ones
-/// it reports as corrupt). Damaged Huffman-coded scan data is recovered from as in
-/// [`Options::process`] (the warnings are not returned here). The size is
+/// frames, non-integer sampling ratios, unusable tables); [`Options`] then decodes it at
+/// full size with the general decoder (arithmetic-coded ones it reports as corrupt).
+/// Damaged scan data is recovered from as in [`Options::process`] (the warnings are not
+/// returned here). The size is
 /// rounded up (`ceil(width * scale / 8)`); pixels are as stored: RGB, gray or CMYK ink, not
 /// turned upright and not colour-managed. Default [`Limits`] apply.
 ///

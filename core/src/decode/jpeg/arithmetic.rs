@@ -15,7 +15,7 @@
 //! magnitudes are checked against the block, and data that runs out is fed as zero bytes (as
 //! T.81 D.2.6 says at a marker) and reported as truncated past the end of the file.
 
-use super::entropy::{Keep, ScanUnits, band};
+use super::entropy::{Keep, band};
 use super::huffman::Unsupported;
 
 /// The conditioning parameters of the DAC segment (T.81 B.2.4.3): for each DC table the
@@ -156,14 +156,18 @@ impl<'a> Decoder<'a> {
             return;
         }
         match self.data.get(self.pos) {
-            Some(&0xFF) => {
-                if self.data.get(self.pos + 1) == Some(&0) {
+            Some(&0xFF) => match self.data.get(self.pos + 1) {
+                Some(&0) => {
                     self.c += 0xFF << 8;
                     self.pos += 2;
-                } else {
-                    self.at_marker = true;
                 }
-            }
+                Some(_) => self.at_marker = true,
+                // The file ends in the first byte of a stuffed 0xFF or of a marker.
+                None => {
+                    self.pos = self.data.len();
+                    self.past_end += 1;
+                }
+            },
             Some(&b) => {
                 self.c += u32::from(b) << 8;
                 self.pos += 1;
@@ -227,9 +231,20 @@ impl<'a> Decoder<'a> {
         self.decode(&mut fixed)
     }
 
-    /// Whether the data ran past the end of the file (a truncated file).
+    /// Whether the decoder has read past the end of the file: a scan's data always ends at a
+    /// marker, so the file is truncated (the decisions of the last bytes may still be whole).
+    pub fn ran_past_end(&self) -> bool {
+        self.past_end > 0
+    }
+
+    /// Whether the data ran well past the end of the file (a truncated file).
     pub fn truncated(&self) -> bool {
         self.past_end > PAST_END_ALLOWANCE
+    }
+
+    /// The whole input the decoder reads from.
+    pub fn data(&self) -> &'a [u8] {
+        self.data
     }
 
     /// Where the next marker search starts: the first byte not read.
@@ -315,56 +330,6 @@ impl Coding {
     pub fn new(conditioning: &Conditioning, dc: usize, ac: usize) -> Coding {
         Coding { dc, ac, bounds: conditioning.dc[dc], kx: usize::from(conditioning.ac[ac]) }
     }
-}
-
-/// Walks the blocks of a scan in coding order, as
-/// [`entropy::walk_scan`](super::entropy::walk_scan) does for Huffman data, resetting the
-/// statistics and predictions at each restart marker.
-pub(crate) fn walk_scan(
-    decoder: &mut Decoder<'_>,
-    units: &ScanUnits,
-    restart_interval: u16,
-    stop: usize,
-    mut f: impl FnMut(&mut Decoder<'_>, &mut ScanState, usize, usize, usize) -> Result<(), Unsupported>,
-) -> Result<bool, Unsupported> {
-    let mut state = Box::<ScanState>::default();
-    let (units_w, units_h) = match *units {
-        ScanUnits::Mcus { w, h, .. } | ScanUnits::Blocks { w, h } => (w, h),
-    };
-    let interval = usize::from(restart_interval);
-    let (mut count, mut expected) = (0usize, 0u8);
-    for uy in 0..units_h {
-        if uy >= stop {
-            return Ok(false);
-        }
-        for ux in 0..units_w {
-            if interval > 0 && count == interval {
-                decoder.restart(expected)?;
-                expected = (expected + 1) & 7;
-                *state = ScanState::default();
-                count = 0;
-            }
-            count += 1;
-            match units {
-                ScanUnits::Blocks { .. } => f(decoder, &mut state, 0, ux, uy)?,
-                ScanUnits::Mcus { factors, .. } => {
-                    for (i, &(h, v)) in factors.iter().enumerate() {
-                        for by in 0..v {
-                            for bx in 0..h {
-                                f(decoder, &mut state, i, ux * h + bx, uy * v + by)?;
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        // A truncated file leaves the rest to zeros: stop at the end of the row rather than
-        // decode every remaining block from nothing.
-        if decoder.truncated() {
-            return Err(Unsupported);
-        }
-    }
-    Ok(true)
 }
 
 /// The magnitude of a non-zero value past its first decision (Figures F.23 and F.24):
@@ -721,11 +686,14 @@ mod tests {
                     continue;
                 }
                 for scale in [8, 3, 1] {
-                    let reported = match decode(&bytes[..cut], scale) {
-                        Err(_) => true,
-                        Ok(out) => out.warnings.iter().any(|w| w.kind == crate::WarningKind::Truncated),
+                    let (reported, what) = match decode(&bytes[..cut], scale) {
+                        Err(_) => (true, String::new()),
+                        Ok(out) => (
+                            out.warnings.iter().any(|w| w.kind == crate::WarningKind::Truncated),
+                            format!("{:?}", out.warnings.iter().collect::<Vec<_>>()),
+                        ),
                     };
-                    assert!(reported, "{name} cut at {cut} of {}", bytes.len());
+                    assert!(reported, "{name} cut at {cut} of {} at {scale}/8: {what}", bytes.len());
                 }
             }
             // Bytes flipped, inserted markers, zeroed runs: a result or an error, never a

@@ -27,7 +27,7 @@
 //! the user sees.
 
 use super::arithmetic;
-use super::entropy::{self, AcBand, Keep, ScanUnits};
+use super::entropy::{self, AcBand, EntropyState, Keep, ScanUnits};
 use super::huffman::{BitReader, HuffmanTable, Unsupported};
 use super::idct;
 use super::markers::{self, ComponentSpec, FrameHeader, Header, ScanHeader, Tables};
@@ -419,17 +419,14 @@ impl Frame {
                 component.coefs = vec![0; component.region_w * component.region_h * component.keep.per_block];
             }
         }
+        let mut intervals = Intervals::new(tables.restart_interval, self.scans_seen);
         if self.header.arithmetic {
             let mut decoder = arithmetic::Decoder::new(bytes, pos);
-            let end = if self.decode_arithmetic(&mut decoder, scan, tables)? {
-                decoder.finish()?
-            } else {
-                decoder.position()
-            };
-            return markers::next_marker(bytes, end).map(Some).ok_or(Unsupported);
+            let complete = self.decode_arithmetic(&mut decoder, scan, tables, &mut intervals)?;
+            let end = if complete { decoder.finish()? } else { decoder.position() };
+            return Ok(Some(markers::next_marker(bytes, end).unwrap_or(bytes.len())));
         }
         let mut reader = BitReader::new(bytes, pos);
-        let mut intervals = Intervals::new(tables.restart_interval, self.scans_seen);
         if self.direct {
             return self.decode_direct(&mut reader, scan, tables, &mut intervals).map(|()| None);
         }
@@ -527,21 +524,28 @@ impl Frame {
             }
             let components = &mut self.components;
             let mut block: entropy::Block = [0; 65];
-            return entropy::walk_scan(reader, &units, intervals, warnings, stop, |reader, state, i, bx, by| {
-                let (c, dc, ac) = huffman[i];
-                let component = &mut components[c];
-                let keep = &component.keep;
-                let per_block = keep.per_block;
-                let Some(at) = component.coefs_at(bx, by) else {
-                    return entropy::skip_sequential_block(reader, dc, ac, &mut state.predictors[i]);
-                };
-                clear(&mut block, keep);
-                entropy::decode_sequential_block(reader, dc, ac, &mut state.predictors[i], keep, &mut block)?;
-                for (dst, &natural) in component.coefs[at..at + per_block].iter_mut().zip(&keep.to_natural) {
-                    *dst = block[usize::from(natural)].clamp(-32768, 32767) as i16;
-                }
-                Ok(())
-            });
+            return entropy::walk_scan(
+                reader,
+                &units,
+                intervals,
+                warnings,
+                stop,
+                |reader, state: &mut EntropyState, i, bx, by| {
+                    let (c, dc, ac) = huffman[i];
+                    let component = &mut components[c];
+                    let keep = &component.keep;
+                    let per_block = keep.per_block;
+                    let Some(at) = component.coefs_at(bx, by) else {
+                        return entropy::skip_sequential_block(reader, dc, ac, &mut state.predictors[i]);
+                    };
+                    clear(&mut block, keep);
+                    entropy::decode_sequential_block(reader, dc, ac, &mut state.predictors[i], keep, &mut block)?;
+                    for (dst, &natural) in component.coefs[at..at + per_block].iter_mut().zip(&keep.to_natural) {
+                        *dst = block[usize::from(natural)].clamp(-32768, 32767) as i16;
+                    }
+                    Ok(())
+                },
+            );
         }
         if scan.ss == 0 {
             let mut dc_tables = Vec::with_capacity(scan.components.len());
@@ -549,27 +553,34 @@ impl Frame {
                 dc_tables.push((c, if scan.ah == 0 { Some(tables.dc[dc].as_ref().ok_or(Unsupported)?) } else { None }));
             }
             let components = &mut self.components;
-            return entropy::walk_scan(reader, &units, intervals, warnings, stop, |reader, state, i, bx, by| {
-                let (c, table) = dc_tables[i];
-                let component = &mut components[c];
-                let coefs = match component.coefs_at(bx, by) {
-                    Some(at) => &mut component.coefs[at..at + component.keep.per_block],
-                    None => &mut scratch[..],
-                };
-                match table {
-                    Some(table) => entropy::dc_first(reader, table, &mut state.predictors[i], scan.al, coefs),
-                    None => {
-                        entropy::dc_refine(reader, scan.al, coefs);
-                        Ok(())
+            return entropy::walk_scan(
+                reader,
+                &units,
+                intervals,
+                warnings,
+                stop,
+                |reader, state: &mut EntropyState, i, bx, by| {
+                    let (c, table) = dc_tables[i];
+                    let component = &mut components[c];
+                    let coefs = match component.coefs_at(bx, by) {
+                        Some(at) => &mut component.coefs[at..at + component.keep.per_block],
+                        None => &mut scratch[..],
+                    };
+                    match table {
+                        Some(table) => entropy::dc_first(reader, table, &mut state.predictors[i], scan.al, coefs),
+                        None => {
+                            entropy::dc_refine(reader, scan.al, coefs);
+                            Ok(())
+                        }
                     }
-                }
-            });
+                },
+            );
         }
         let (c, _, ac) = scan.components[0];
         let band = AcBand { table: tables.ac[ac].as_ref().ok_or(Unsupported)?, ss: scan.ss, se: scan.se, al: scan.al };
         let component = &mut self.components[c];
         let refine = scan.ah != 0;
-        entropy::walk_scan(reader, &units, intervals, warnings, stop, |reader, state, _, bx, by| {
+        entropy::walk_scan(reader, &units, intervals, warnings, stop, |reader, state: &mut EntropyState, _, bx, by| {
             let (keep, coefs, history) = component.progressive_block(bx, by, &mut scratch, refine)?;
             if refine {
                 entropy::ac_refine(reader, &band, keep, &mut state.eob_run, coefs, history)
@@ -586,9 +597,10 @@ impl Frame {
         decoder: &mut arithmetic::Decoder<'_>,
         scan: &ScanHeader,
         tables: &Tables,
+        intervals: &mut Intervals,
     ) -> Result<bool, Unsupported> {
         let (units, stop) = self.units(scan);
-        let restart = tables.restart_interval;
+        let warnings = &mut self.warnings;
         let coding: Vec<(usize, arithmetic::Coding)> = scan
             .components
             .iter()
@@ -597,40 +609,54 @@ impl Frame {
         let mut scratch = [0i16; 64];
         let components = &mut self.components;
         if !self.header.progressive {
-            return arithmetic::walk_scan(decoder, &units, restart, stop, |decoder, state, i, bx, by| {
-                let (c, coding) = &coding[i];
-                let component = &mut components[*c];
-                let coefs = match component.coefs_at(bx, by) {
-                    Some(at) => &mut component.coefs[at..at + component.keep.per_block],
-                    None => {
-                        scratch.fill(0);
-                        &mut scratch[..]
-                    }
-                };
-                arithmetic::sequential_block(decoder, state, i, coding, &component.keep, coefs)
-            });
+            return entropy::walk_scan(
+                decoder,
+                &units,
+                intervals,
+                warnings,
+                stop,
+                |decoder, state: &mut Box<_>, i, bx, by| {
+                    let (c, coding) = &coding[i];
+                    let component = &mut components[*c];
+                    let coefs = match component.coefs_at(bx, by) {
+                        Some(at) => &mut component.coefs[at..at + component.keep.per_block],
+                        None => {
+                            scratch.fill(0);
+                            &mut scratch[..]
+                        }
+                    };
+                    arithmetic::sequential_block(decoder, state, i, coding, &component.keep, coefs)
+                },
+            );
         }
         if scan.ss == 0 {
-            return arithmetic::walk_scan(decoder, &units, restart, stop, |decoder, state, i, bx, by| {
-                let (c, coding) = &coding[i];
-                let component = &mut components[*c];
-                let coefs = match component.coefs_at(bx, by) {
-                    Some(at) => &mut component.coefs[at..at + component.keep.per_block],
-                    None => &mut scratch[..],
-                };
-                if scan.ah == 0 {
-                    arithmetic::dc_first(decoder, state, i, coding, scan.al, coefs)
-                } else {
-                    arithmetic::dc_refine(decoder, scan.al, coefs);
-                    Ok(())
-                }
-            });
+            return entropy::walk_scan(
+                decoder,
+                &units,
+                intervals,
+                warnings,
+                stop,
+                |decoder, state: &mut Box<_>, i, bx, by| {
+                    let (c, coding) = &coding[i];
+                    let component = &mut components[*c];
+                    let coefs = match component.coefs_at(bx, by) {
+                        Some(at) => &mut component.coefs[at..at + component.keep.per_block],
+                        None => &mut scratch[..],
+                    };
+                    if scan.ah == 0 {
+                        arithmetic::dc_first(decoder, state, i, coding, scan.al, coefs)
+                    } else {
+                        arithmetic::dc_refine(decoder, scan.al, coefs);
+                        Ok(())
+                    }
+                },
+            );
         }
         let (c, coding) = coding[0];
         let band = arithmetic::AcBand { ss: scan.ss, se: scan.se, al: scan.al };
         let component = &mut components[c];
         let refine = scan.ah != 0;
-        arithmetic::walk_scan(decoder, &units, restart, stop, |decoder, state, _, bx, by| {
+        entropy::walk_scan(decoder, &units, intervals, warnings, stop, |decoder, state: &mut Box<_>, _, bx, by| {
             let (keep, coefs, history) = component.progressive_block(bx, by, &mut scratch, refine)?;
             if refine {
                 arithmetic::ac_refine(decoder, state, &coding, band, keep, coefs, history)

@@ -9,7 +9,7 @@
 
 use super::huffman::{BitReader, END_OF_BLOCK_ADVANCE, HuffmanTable, Unsupported};
 use super::markers::ZIGZAG;
-use super::recover::{Intervals, Step};
+use super::recover::{Intervals, SegmentReader, Step};
 use crate::warning::Warnings;
 
 /// Marks a zigzag position whose coefficient is not stored: the index of a [`Block`]'s sink.
@@ -101,15 +101,19 @@ pub(crate) enum ScanUnits {
 /// Damaged data ([`Intervals`]): a unit that fails to decode, or data that runs out, loses the
 /// rest of its restart interval (left at zero) with a warning, and decoding resumes at the
 /// next restart marker; without one, the rest of the scan is lost.
-pub(crate) fn walk_scan(
-    reader: &mut BitReader<'_>,
+///
+/// The same walk serves Huffman data (`R` = [`BitReader`], `S` = [`EntropyState`]) and
+/// arithmetic data (the arithmetic decoder and its statistics); `S` is reset to its default
+/// at each restart marker.
+pub(crate) fn walk_scan<'a, R: SegmentReader<'a>, S: Default>(
+    reader: &mut R,
     units: &ScanUnits,
     intervals: &mut Intervals,
     warnings: &mut Warnings,
     stop: usize,
-    mut f: impl FnMut(&mut BitReader<'_>, &mut EntropyState, usize, usize, usize) -> Result<(), Unsupported>,
+    mut f: impl FnMut(&mut R, &mut S, usize, usize, usize) -> Result<(), Unsupported>,
 ) -> Result<bool, Unsupported> {
-    let mut state = EntropyState::default();
+    let mut state = S::default();
     let (units_w, units_h) = match *units {
         ScanUnits::Mcus { w, h, .. } | ScanUnits::Blocks { w, h } => (w, h),
     };
@@ -120,7 +124,7 @@ pub(crate) fn walk_scan(
         for ux in 0..units_w {
             match intervals.next(reader, warnings) {
                 Step::Decode => {}
-                Step::Restarted => state = EntropyState::default(),
+                Step::Restarted => state = S::default(),
                 Step::Lost if intervals.ended() => return Ok(false),
                 Step::Lost => continue,
             }
@@ -150,13 +154,13 @@ pub(crate) fn walk_scan(
 
 /// The blocks of one MCU, component by component.
 #[inline(always)]
-fn decode_mcu(
-    reader: &mut BitReader<'_>,
-    state: &mut EntropyState,
+fn decode_mcu<R, S>(
+    reader: &mut R,
+    state: &mut S,
     factors: &[(usize, usize)],
     ux: usize,
     uy: usize,
-    f: &mut impl FnMut(&mut BitReader<'_>, &mut EntropyState, usize, usize, usize) -> Result<(), Unsupported>,
+    f: &mut impl FnMut(&mut R, &mut S, usize, usize, usize) -> Result<(), Unsupported>,
 ) -> Result<(), Unsupported> {
     for (i, &(h, v)) in factors.iter().enumerate() {
         for by in 0..v {

@@ -7,9 +7,65 @@
 //! Everything here runs once per restart interval or on damage, never per block: the
 //! decoding loops test one flag per MCU.
 
-use super::huffman::BitReader;
+use super::arithmetic;
+use super::huffman::{BitReader, Unsupported};
 use super::markers::find_ff;
 use crate::warning::{WarningKind, Warnings};
+
+/// What the restart-interval bookkeeping needs of an entropy decoder: Huffman's
+/// [`BitReader`] and the arithmetic [`Decoder`](arithmetic::Decoder) alike.
+pub(crate) trait SegmentReader<'a> {
+    /// The whole input.
+    fn data(&self) -> &'a [u8];
+    /// The first byte not read (a marker, once reached, stays unread).
+    fn position(&self) -> usize;
+    /// Whether the data ran short: the segment (or the file) ended before the data did.
+    fn overran(&self) -> bool;
+    /// At an interval's end: expects `RSTn` next and starts reading the next interval after it.
+    fn restart(&mut self, expected: u8) -> Result<(), Unsupported>;
+    /// Starts afresh at `pos` (just past a restart marker found by a resynchronisation, or on
+    /// the marker or end that ends the scan).
+    fn start_at(&mut self, pos: usize);
+}
+
+impl<'a> SegmentReader<'a> for BitReader<'a> {
+    fn data(&self) -> &'a [u8] {
+        BitReader::data(self)
+    }
+    fn position(&self) -> usize {
+        BitReader::position(self)
+    }
+    #[inline(always)]
+    fn overran(&self) -> bool {
+        BitReader::overran(self)
+    }
+    fn restart(&mut self, expected: u8) -> Result<(), Unsupported> {
+        BitReader::restart(self, expected)
+    }
+    fn start_at(&mut self, pos: usize) {
+        *self = BitReader::new(self.data(), pos);
+    }
+}
+
+impl<'a> SegmentReader<'a> for arithmetic::Decoder<'a> {
+    fn data(&self) -> &'a [u8] {
+        arithmetic::Decoder::data(self)
+    }
+    fn position(&self) -> usize {
+        arithmetic::Decoder::position(self)
+    }
+    /// The arithmetic decoder reads a little past each segment's end by design (zeros at a
+    /// marker); reading past the end of the file is what counts.
+    fn overran(&self) -> bool {
+        self.ran_past_end()
+    }
+    fn restart(&mut self, expected: u8) -> Result<(), Unsupported> {
+        arithmetic::Decoder::restart(self, expected)
+    }
+    fn start_at(&mut self, pos: usize) {
+        *self = arithmetic::Decoder::new(self.data(), pos);
+    }
+}
 
 /// What to do with the next unit (MCU, or block of a one-component scan).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,10 +112,15 @@ impl Intervals {
     /// Before each unit: passes restart markers at interval boundaries and says whether
     /// the unit is to be decoded.
     #[inline(always)]
-    pub fn next(&mut self, reader: &mut BitReader<'_>, warnings: &mut Warnings) -> Step {
+    pub fn next<'a>(&mut self, reader: &mut impl SegmentReader<'a>, warnings: &mut Warnings) -> Step {
         let mut step = Step::Decode;
         if self.interval > 0 && self.count == self.interval {
             self.count = 0;
+            if !self.damaged && reader.overran() {
+                // The interval's data ran out: a truncated file (or a marker too early) is
+                // reported as such, not as a missing restart marker.
+                self.ran_out(reader, warnings);
+            }
             step = if !self.damaged && reader.restart(self.expected).is_ok() {
                 self.expected = (self.expected + 1) & 7;
                 Step::Restarted
@@ -86,16 +147,20 @@ impl Intervals {
     /// A unit failed to decode: the rest of its interval (or scan) is lost.
     #[cold]
     #[inline(never)]
-    pub fn damage(&mut self, reader: &BitReader<'_>, warnings: &mut Warnings, unit: (usize, usize)) {
+    pub fn damage<'a>(&mut self, reader: &impl SegmentReader<'a>, warnings: &mut Warnings, unit: (usize, usize)) {
         if self.damaged {
             return;
+        }
+        if reader.overran() {
+            // It failed on the padding after the data: the data ran out.
+            return self.ran_out(reader, warnings);
         }
         self.damaged = true;
         let rest = if self.interval > 0 { "the rest of its restart interval" } else { "the rest of the scan" };
         warnings.push(
             WarningKind::CorruptData,
             format!(
-                "jpeg: corrupt data in scan {} at unit ({}, {}) (bad Huffman code or coefficient run): {rest} is left \
+                "jpeg: corrupt data in scan {} at unit ({}, {}) (a code or coefficient run that cannot be): {rest} is left \
                  grey",
                 self.scan, unit.0, unit.1
             ),
@@ -111,7 +176,7 @@ impl Intervals {
     /// units when [`BitReader::overran`] says so.
     #[cold]
     #[inline(never)]
-    pub fn ran_out(&mut self, reader: &BitReader<'_>, warnings: &mut Warnings) {
+    pub fn ran_out<'a>(&mut self, reader: &impl SegmentReader<'a>, warnings: &mut Warnings) {
         if self.damaged {
             return;
         }
@@ -139,7 +204,7 @@ impl Intervals {
     /// found: finds the next restart marker and works out how many intervals were lost.
     #[cold]
     #[inline(never)]
-    fn boundary_after_damage(&mut self, reader: &mut BitReader<'_>, warnings: &mut Warnings) -> Step {
+    fn boundary_after_damage<'a>(&mut self, reader: &mut impl SegmentReader<'a>, warnings: &mut Warnings) -> Step {
         if self.ended {
             return Step::Lost;
         }
@@ -180,22 +245,22 @@ impl Intervals {
 
 /// Moves `reader` just past the next restart marker and returns its number (0-7); `None`
 /// when another marker or the end of the data comes first, the reader then standing on it.
-fn resync(reader: &mut BitReader<'_>) -> Option<u8> {
+fn resync<'a>(reader: &mut impl SegmentReader<'a>) -> Option<u8> {
     let data = reader.data();
     let mut pos = reader.position();
     loop {
         let Some(at) = find_ff(data, pos) else {
-            *reader = BitReader::new(data, data.len());
+            reader.start_at(data.len());
             return None;
         };
         match data.get(at + 1) {
             Some(&m @ 0xD0..=0xD7) => {
-                *reader = BitReader::new(data, at + 2);
+                reader.start_at(at + 2);
                 return Some(m - 0xD0);
             }
             Some(0x00 | 0xFF) => pos = at + 1,
             _ => {
-                *reader = BitReader::new(data, at);
+                reader.start_at(at);
                 return None;
             }
         }
