@@ -244,7 +244,10 @@ impl Proxy {
                     drop(client);
                     continue;
                 }
+                // Only a cut after this connection was opened ends it: a clone has seen what
+                // the original had seen, which is none of the cuts so far.
                 let mut cuts = cuts.clone();
+                cuts.mark_unchanged();
                 tokio::spawn(async move {
                     let Ok(mut server) = TcpStream::connect(target).await else { return };
                     tokio::select! {
