@@ -4,10 +4,13 @@
 # 127.0.0.1, and writes docs/benchmarks/service.md with a plot (service.svg).
 #
 #   bash scripts/bench-service.sh            # full run: 50 users, bursts of 50, moto stopped
-#                                            # for 10 s, 50 uploads of a 100-megapixel PNG
-#                                            # (about 10 minutes on 2 cores once built)
+#                                            # for 10 s, 50 uploads of a 100-megapixel PNG,
+#                                            # 20 slow clients of each kind against the
+#                                            # default timeouts (about 10 minutes on 2 cores
+#                                            # once built)
 #   bash scripts/bench-service.sh --quick    # the short settings of the test command
 #   bash scripts/bench-service.sh --users 100 --burst 80 --big-burst 20   # any avatar-load option
+#   bash scripts/bench-service.sh --big-burst 20 --queue-max 8   # a queue too short for the burst
 #
 # Environment: CARGO_TARGET_DIR as usual; BENCH_DATABASE_URL=postgres://user@127.0.0.1:port/db
 # adds the PostgreSQL cut-off scenario (a database of its own is created and dropped).
@@ -35,4 +38,6 @@ fi
 if [[ " $* " != *" --quick "* && " $* " != *" --big-burst "* ]]; then
     args+=(--big-burst 50)
 fi
-"$target/release/avatar-load" "${args[@]}" "$@"
+# The report names the command as it was typed.
+AVATAR_LOAD_COMMAND="bash scripts/bench-service.sh${*:+ $*}" \
+    "$target/release/avatar-load" "${args[@]}" "$@"

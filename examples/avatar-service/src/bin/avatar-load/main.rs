@@ -14,7 +14,12 @@
 //!    (with `--database-url`) behind a proxy that cuts every connection. Requests get 503
 //!    with a JSON error; the service never crashes and recovers.
 //! 5. **big burst** (`--big-burst N`): N concurrent uploads of a PNG at the 100-megapixel
-//!    limit; peak RSS of the service.
+//!    limit, with room for `--queue-max` waiting jobs; resident memory of the service before,
+//!    at its peak and after, the uploads refused with 503, and every acknowledged one
+//!    processed.
+//! 6. **slow clients** (`--slow-clients N`, not in `--quick`): N connections trickling header
+//!    lines, N sending nothing and N trickling a request body, against the default timeouts,
+//!    while a well-behaved client keeps asking `/healthz`; when each was cut off.
 //!
 //! Every loop is bounded in count and time. The report (Markdown, with an SVG plot of the
 //! service's memory during the bursts) goes to `--report`; the exit status is non-zero when a
@@ -23,12 +28,14 @@
 //! ```text
 //! avatar-load --service-bin target/release/avatar-service [--quick] [--moto-server PATH]
 //!             [--database-url postgres://…] [--work DIR] [--report FILE.md]
-//!             [--users N] [--burst N] [--big-burst N] [--seconds S] [--freeze-seconds S]
+//!             [--users N] [--burst N] [--big-burst N] [--queue-max N] [--slow-clients N]
+//!             [--seconds S] [--freeze-seconds S] [--workers N]
 //! ```
 
 mod client;
 mod procs;
 mod report;
+mod slow;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -42,8 +49,8 @@ use procs::{Moto, Proxy, ServiceProcess};
 use report::{MemoryTrace, Report};
 
 const USAGE: &str = "usage: avatar-load --service-bin PATH [--quick] [--moto-server PATH] [--database-url URL] \
-                     [--work DIR] [--report FILE] [--users N] [--burst N] [--big-burst N] [--seconds S] \
-                     [--freeze-seconds S] [--workers N]";
+                     [--work DIR] [--report FILE] [--users N] [--burst N] [--big-burst N] [--queue-max N] \
+                     [--slow-clients N] [--seconds S] [--freeze-seconds S] [--workers N]";
 
 /// The settings of one run.
 #[derive(Debug, Clone)]
@@ -60,6 +67,10 @@ struct Args {
     burst: usize,
     /// Uploads of the 100-megapixel burst (0: skipped).
     big_burst: usize,
+    /// The service's `PROCESSING_QUEUE_MAX` in the 100-megapixel burst (default: room for all).
+    queue_max: Option<usize>,
+    /// Connections of each slow kind (0: skipped).
+    slow_clients: usize,
     /// Seconds of plain GETs.
     seconds: u64,
     /// Seconds moto stays frozen.
@@ -79,6 +90,8 @@ fn parse_args() -> Result<Args, String> {
         users: 50,
         burst: 50,
         big_burst: 0,
+        queue_max: None,
+        slow_clients: 20,
         seconds: 10,
         freeze_seconds: 10,
         workers: 2,
@@ -96,6 +109,8 @@ fn parse_args() -> Result<Args, String> {
             "--users" => args.users = number(value()?)?.clamp(1, 1000) as usize,
             "--burst" => args.burst = number(value()?)?.clamp(3, 1000) as usize,
             "--big-burst" => args.big_burst = number(value()?)?.min(200) as usize,
+            "--queue-max" => args.queue_max = Some(number(value()?)?.clamp(1, 1000) as usize),
+            "--slow-clients" => args.slow_clients = number(value()?)?.min(200) as usize,
             "--seconds" => args.seconds = number(value()?)?.clamp(1, 600),
             "--freeze-seconds" => args.freeze_seconds = number(value()?)?.clamp(1, 120),
             "--workers" => args.workers = number(value()?)?.clamp(1, 64) as usize,
@@ -104,6 +119,7 @@ fn parse_args() -> Result<Args, String> {
                 args.users = 12;
                 args.burst = 24;
                 args.seconds = 3;
+                args.slow_clients = 0;
             }
             "-h" | "--help" => return Err(USAGE.into()),
             other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
@@ -128,7 +144,10 @@ async fn main() -> ExitCode {
         eprintln!("{}: {e}", args.work.display());
         return ExitCode::FAILURE;
     }
-    let mut report = Report::new(&args.quick);
+    // The command the report names: the benchmark script says how it was called.
+    let command =
+        std::env::var("AVATAR_LOAD_COMMAND").unwrap_or_else(|_| std::env::args().collect::<Vec<_>>().join(" "));
+    let mut report = Report::new(args.quick, command);
     let started = Instant::now();
     // Each scenario is bounded on its own; this is the bound of the whole run.
     let limit = Duration::from_secs(if args.quick { 240 } else { 1800 });
@@ -186,6 +205,10 @@ async fn run(args: &Args, report: &mut Report) -> Result<(), String> {
     if args.big_burst > 0 {
         step(&format!("{} uploads of a 100-megapixel PNG at once", args.big_burst));
         big_burst(args, &http, report).await?;
+    }
+    if args.slow_clients > 0 {
+        step(&format!("{} slow clients of each kind (headers, idle, body)", args.slow_clients));
+        slow_clients(args, &http, report).await?;
     }
     Ok(())
 }
@@ -423,17 +446,13 @@ async fn burst_and_kill(args: &Args, http: &reqwest::Client, photo: &[u8], repor
     }
     service.stop();
 
-    report.figure(
-        "kill -9 during a burst: acknowledged uploads with their avatar after the restart",
-        format!("{ready} of {acked} ({refused} refused, {lost} cut off by the kill, unacknowledged)"),
-    );
-    report.figure(
-        "kill -9: time from restart until every acknowledged upload was processed",
-        format!("{:.1} s", caught_up.as_secs_f64()),
-    );
-    report.check(
-        ready == acked && acked > 0,
-        format!("kill -9: {ready} of {acked} acknowledged uploads ended with their avatar{}", first(&problems)),
+    recovered(
+        report,
+        ("kill -9", "during a burst", "restart"),
+        (ready, acked),
+        format!("{refused} refused, {lost} cut off by the kill, unacknowledged"),
+        caught_up,
+        &problems,
     );
     report
         .check(resumed > 0 || acked == 0, format!("kill -9: the restarted service resumed jobs ({resumed} log lines)"));
@@ -493,20 +512,13 @@ async fn moto_stopped(
     service.stop();
     drop(moto);
 
-    report.figure(
-        &format!(
-            "moto stopped for {} s during a burst of {n}: acknowledged uploads with their avatar",
-            freeze.as_secs()
-        ),
-        format!("{ready} of {acked} ({refused} refused, {lost} without an answer; {retried} retries logged)"),
-    );
-    report.figure(
-        "moto stopped: time from moto's return until every acknowledged upload was processed",
-        format!("{:.1} s", caught_up.as_secs_f64()),
-    );
-    report.check(
-        ready == acked && acked > 0,
-        format!("moto stopped: {ready} of {acked} acknowledged uploads ended with their avatar{}", first(&problems)),
+    recovered(
+        report,
+        ("moto stopped", &format!("for {} s during a burst of {n}", freeze.as_secs()), "moto's return"),
+        (ready, acked),
+        format!("{refused} refused, {lost} without an answer; {retried} retries logged"),
+        caught_up,
+        &problems,
     );
     report.check(lost == 0, format!("moto stopped: {lost} uploads got no answer"));
     Ok(())
@@ -628,10 +640,12 @@ async fn big_burst(args: &Args, http: &reqwest::Client, report: &mut Report) -> 
     let png = args.work.join("100mp.png");
     report::write_flat_png(&png, 10_000, 10_000).map_err(|e| format!("{}: {e}", png.display()))?;
     let data = std::fs::read(&png).map_err(|e| e.to_string())?;
-    let mut service = ServiceProcess::new(&args.service_bin, &args.work, "big", local_env(args, n, n.max(64)))?;
+    let queue_max = args.queue_max.unwrap_or(n.max(64));
+    let mut service = ServiceProcess::new(&args.service_bin, &args.work, "big", local_env(args, n, queue_max))?;
     service.start(http).await?;
     let rec = Arc::new(Recorder::default());
     let users = sign_in_all(http, &service.url(), n, &rec).await?;
+    let (_, before) = service.memory().unwrap_or_default();
     let stop = Arc::new(AtomicBool::new(false));
     let sampler = sample_memory(service.pid().unwrap_or(0), stop.clone());
     let started = Instant::now();
@@ -641,7 +655,8 @@ async fn big_burst(args: &Args, http: &reqwest::Client, report: &mut Report) -> 
     let elapsed = started.elapsed();
     stop.store(true, Ordering::SeqCst);
     let trace = sampler.await.unwrap_or_default();
-    let peak = service.memory().map_or(trace.peak(), |(peak, _)| peak);
+    let (peak, after) = service.memory().unwrap_or((trace.peak(), 0));
+    let busy = outcomes.iter().filter(|o| **o == Upload::Refused(503)).count();
     service.stop();
     let _ = std::fs::remove_file(&png);
 
@@ -650,7 +665,11 @@ async fn big_burst(args: &Args, http: &reqwest::Client, report: &mut Report) -> 
             "peak RSS of the service under a burst of {n} uploads of a 10000×10000 PNG ({} KB)",
             data.len() / 1024
         ),
-        mb(peak),
+        format!("{} (before the burst: {}; after it: {})", mb(peak), mb(before), mb(after)),
+    );
+    report.figure(
+        &format!("100-megapixel burst: answers with {} workers and room for {queue_max} waiting", args.workers),
+        format!("{acked} acknowledged, {busy} refused with 503 (queue full), {} otherwise refused", refused - busy),
     );
     report.figure(
         "100-megapixel burst: uploads processed per second",
@@ -667,6 +686,111 @@ async fn big_burst(args: &Args, http: &reqwest::Client, report: &mut Report) -> 
     report.check(peak <= 512 << 20, format!("100 MP burst: peak RSS {} (target ≤ 512 MB)", mb(peak)));
     report.trace(&format!("burst of {n} uploads of a 100-megapixel PNG"), trace);
     Ok(())
+}
+
+/// Slow clients of three kinds against the service's default timeouts, while a well-behaved
+/// client asks `/healthz` every 250 ms: when each slow one was cut off, and what it was told.
+async fn slow_clients(args: &Args, http: &reqwest::Client, report: &mut Report) -> Result<(), String> {
+    use slow::Slow;
+    let n = args.slow_clients;
+    let mut service = ServiceProcess::new(&args.service_bin, &args.work, "slow", local_env(args, 1, 8))?;
+    service.start(http).await?;
+    let (addr, url) = (service.addr, service.url());
+    // Well past the longest default timeout (60 s for a body).
+    let bound = Duration::from_secs(120);
+    let started = Instant::now();
+    let kinds = [
+        (Slow::Headers, "a header line a second, never the end of the headers", "HEADER_READ_TIMEOUT_SECONDS", 10),
+        (Slow::Idle, "connected, sending nothing", "IDLE_TIMEOUT_SECONDS", 30),
+        (Slow::Body, "a request body at one byte a second", "BODY_READ_TIMEOUT_SECONDS", 60),
+    ];
+    let tasks: Vec<Vec<_>> =
+        kinds.iter().map(|&(how, ..)| (0..n).map(|_| tokio::spawn(slow::hold(addr, how, bound))).collect()).collect();
+    let rec = Arc::new(Recorder::default());
+    let done = Arc::new(AtomicBool::new(false));
+    let prober = tokio::spawn({
+        let (http, rec, done) = (http.clone(), rec.clone(), done.clone());
+        async move {
+            while !done.load(Ordering::SeqCst) && started.elapsed() < bound {
+                let sent = Instant::now();
+                let status = http.get(format!("{url}/healthz")).send().await.map_or(0, |r| r.status().as_u16());
+                rec.record("GET /healthz", sent.elapsed(), status == 200, status);
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+        }
+    });
+    let mut results = Vec::new();
+    for kind in tasks {
+        let mut ends = Vec::new();
+        for task in kind {
+            ends.push(task.await.map_err(|e| e.to_string())??);
+        }
+        results.push(ends);
+    }
+    done.store(true, Ordering::SeqCst);
+    let _ = prober.await;
+    let elapsed = started.elapsed();
+    if !service.alive() {
+        report.fail("slow clients: the service died".into());
+    }
+    service.stop();
+
+    for ((_, what, setting, default), ends) in kinds.iter().zip(&results) {
+        let mut times: Vec<f64> = ends.iter().filter_map(|e| e.after).map(|d| d.as_secs_f64()).collect();
+        times.sort_by(f64::total_cmp);
+        let mut answers: BTreeMap<String, usize> = BTreeMap::new();
+        for end in ends {
+            *answers.entry(end.status.clone().unwrap_or_else(|| "no answer".into())).or_default() += 1;
+        }
+        let answers: Vec<String> = answers.iter().map(|(a, k)| format!("{k}× {a}")).collect();
+        let span = match (times.first(), times.last()) {
+            (Some(lo), Some(hi)) => format!("after {lo:.1}–{hi:.1} s (median {:.1} s)", client::quantile(&times, 0.5)),
+            _ => "never".into(),
+        };
+        report.figure(
+            &format!("{n} connections: {what} ({setting}, default {default} s)"),
+            format!("{} of {n} cut off {span}; {}", times.len(), answers.join(", ")),
+        );
+        report.check(times.len() == n, format!("slow clients ({what}): {} of {n} cut off", times.len()));
+    }
+    let probes = rec.take();
+    report.routes(
+        &format!("A well-behaved client during {} slow connections ({:.0} s)", 3 * n, elapsed.as_secs_f64()),
+        &probes,
+        elapsed,
+    );
+    for (route, samples) in &probes {
+        let unexpected: usize = samples.unexpected.values().sum();
+        report.check(
+            unexpected == 0,
+            format!("slow clients: {route} answered beside them ({unexpected} unexpected {:?})", samples.unexpected),
+        );
+    }
+    Ok(())
+}
+
+/// The figures and the check of a fault that must lose no acknowledged upload: `fault`,
+/// `when` it struck, and the `event` after which processing caught up in `caught_up`.
+fn recovered(
+    report: &mut Report,
+    (fault, when, event): (&str, &str, &str),
+    (ready, acked): (usize, usize),
+    detail: String,
+    caught_up: Duration,
+    problems: &[String],
+) {
+    report.figure(
+        &format!("{fault} {when}: acknowledged uploads with their avatar"),
+        format!("{ready} of {acked} ({detail})"),
+    );
+    report.figure(
+        &format!("{fault}: time from {event} until every acknowledged upload was processed"),
+        format!("{:.1} s", caught_up.as_secs_f64()),
+    );
+    report.check(
+        ready == acked && acked > 0,
+        format!("{fault}: {ready} of {acked} acknowledged uploads ended with their avatar{}", first(problems)),
+    );
 }
 
 fn mb(bytes: u64) -> String {

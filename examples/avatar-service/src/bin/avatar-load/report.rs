@@ -30,6 +30,10 @@ impl MemoryTrace {
 #[derive(Default)]
 pub struct Report {
     quick: bool,
+    /// The command that ran, as the report shows it.
+    command: String,
+    /// When the run started, `YYYY-MM-DD HH:MM UTC`.
+    date: String,
     checks: Vec<(bool, String)>,
     figures: Vec<(String, String)>,
     tables: Vec<String>,
@@ -38,8 +42,12 @@ pub struct Report {
 }
 
 impl Report {
-    pub fn new(quick: &bool) -> Report {
-        Report { quick: *quick, ..Report::default() }
+    /// A report of a run started now by `command`.
+    pub fn new(quick: bool, command: String) -> Report {
+        use thumbing_avatar_service::presign::{iso8601, unix_seconds};
+        let now = iso8601(unix_seconds(std::time::SystemTime::now()));
+        let date = format!("{} {} UTC", &now[..10], &now[11..16]);
+        Report { quick, command, date, ..Report::default() }
     }
 
     /// Records a check; prints it at once.
@@ -109,7 +117,14 @@ impl Report {
              127.0.0.1 by simulated users, in local mode (folders and SQLite) and against moto (S3) and \
              PostgreSQL. Do not edit by hand.\n\n",
         );
-        let _ = writeln!(md, "Machine: {}; run: {}.\n", machine(), if self.quick { "quick" } else { "full" });
+        let _ = writeln!(md, "Command: `{}`\n", self.command);
+        let _ = writeln!(
+            md,
+            "Machine: {}; run: {}, {}.\n",
+            machine(),
+            if self.quick { "quick" } else { "full" },
+            self.date
+        );
         md.push_str("## Figures\n\n| measure | value |\n|---|---|\n");
         for (what, value) in &self.figures {
             let _ = writeln!(md, "| {what} | {value} |");
