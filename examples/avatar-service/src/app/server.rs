@@ -231,21 +231,24 @@ impl Activity {
     /// again then.
     async fn watchdog(&self, header_timeout: Duration, idle_timeout: Duration) -> Expired {
         loop {
-            let (deadline, reason) = if self.in_flight.load(Ordering::Acquire) > 0 {
+            let now = Instant::now();
+            // The first byte of a request starts its header clock without waking this timer:
+            // looking again at least once a header timeout never oversleeps that deadline.
+            let recheck = now + header_timeout;
+            let expiry = if self.in_flight.load(Ordering::Acquire) > 0 {
                 // A request is being handled: the body timeout watches it.
-                (Instant::now() + idle_timeout, None)
+                None
             } else {
                 match self.head_started.load(Ordering::Acquire) {
-                    0 => (self.at(self.last_traffic.load(Ordering::Relaxed)) + idle_timeout, Some(Expired::Idle)),
-                    started => (self.at(started) + header_timeout, Some(Expired::Headers)),
+                    0 => Some((self.at(self.last_traffic.load(Ordering::Relaxed)) + idle_timeout, Expired::Idle)),
+                    started => Some((self.at(started) + header_timeout, Expired::Headers)),
                 }
             };
-            if let Some(reason) = reason
-                && deadline <= Instant::now()
-            {
-                return reason;
+            match expiry {
+                Some((deadline, reason)) if deadline <= now => return reason,
+                Some((deadline, _)) => tokio::time::sleep_until(deadline.min(recheck)).await,
+                None => tokio::time::sleep_until(recheck).await,
             }
-            tokio::time::sleep_until(deadline).await;
         }
     }
 }
@@ -367,7 +370,21 @@ mod tests {
         assert_eq!(activity.watchdog(header, idle).await, Expired::Idle);
         assert!(started.elapsed() >= idle);
 
+        // A request's first byte while the watchdog waits for the idle timeout: the header
+        // clock still cuts the connection off at its own deadline.
+        let activity = Arc::new(Activity::new());
+        let watch = tokio::spawn({
+            let activity = activity.clone();
+            async move { activity.watchdog(header, idle).await }
+        });
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let started = Instant::now();
+        activity.on_read();
+        assert_eq!(watch.await.unwrap(), Expired::Headers);
+        assert_eq!(started.elapsed(), header, "cut off at the header deadline, not at the idle one");
+
         // A byte of a request starts the header clock.
+        let activity = Arc::new(Activity::new());
         activity.on_read();
         let started = Instant::now();
         assert_eq!(activity.watchdog(header, idle).await, Expired::Headers);
