@@ -90,6 +90,15 @@ env -u AWS_PROFILE -u AWS_ENDPOINT_URL -u AWS_ENDPOINT_URL_S3 -u DATABASE_URL \
     THUMBING_TEST_DATABASE_URL="$database_url" \
     cargo test --locked -p thumbing-avatar-service --no-fail-fast
 
+# The load and fault test, short and bounded (the longer run: scripts/bench-service.sh):
+# simulated users against the real binary, a kill -9 in a burst, moto stopped, the database
+# locked and cut off. All on 127.0.0.1; it starts and stops its own service, moto and proxy.
+step "load and faults (avatar-load --quick)"
+"${CARGO_TARGET_DIR:-$repo/target}/debug/avatar-load" --quick \
+    --service-bin "${CARGO_TARGET_DIR:-$repo/target}/debug/avatar-service" \
+    --moto-server "$venv/bin/moto_server" --freeze-seconds 5 \
+    --database-url "$database_url" --work "$work/load"
+
 # browser end-to-end (examples/avatar-service/e2e)
 step "the profile page in headless Chromium (examples/avatar-service/e2e/run.sh)"
 # The binary `cargo test` built above for the integration tests, same features.

@@ -127,6 +127,7 @@ pub struct S3StoreBuilder {
     credentials: Option<Credentials>,
     endpoint_url: Option<String>,
     force_path_style: Option<bool>,
+    attempt_timeout: Option<std::time::Duration>,
 }
 
 impl fmt::Debug for S3StoreBuilder {
@@ -169,6 +170,7 @@ impl S3StoreBuilder {
             endpoint_url: get("AWS_ENDPOINT_URL_S3").or_else(|| get("AWS_ENDPOINT_URL")),
             force_path_style: get("S3_FORCE_PATH_STYLE").map(|v| matches!(v.trim(), "1" | "true" | "TRUE" | "True")),
             credentials: None,
+            attempt_timeout: None,
         };
         if let (Some(id), Some(secret)) = (get("AWS_ACCESS_KEY_ID"), get("AWS_SECRET_ACCESS_KEY")) {
             builder = builder.credentials(id, secret, get("AWS_SESSION_TOKEN"));
@@ -228,6 +230,19 @@ impl S3StoreBuilder {
         self
     }
 
+    /// Limits each attempt of a request (connecting, sending, reading the answer) to
+    /// `timeout`, so that a stalled server makes the request fail — and the SDK retry it —
+    /// instead of hanging. Unset, an attempt waits as long as the server does.
+    ///
+    /// ```
+    /// let b = thumbing_storage::S3Store::builder().attempt_timeout(std::time::Duration::from_secs(30));
+    /// # let _ = b;
+    /// ```
+    pub fn attempt_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.attempt_timeout = Some(timeout);
+        self
+    }
+
     /// Builds the store: an SDK client over hyper and rustls (with the `ring` provider and
     /// the system's root certificates), with the SDK's standard retries.
     ///
@@ -260,6 +275,14 @@ impl S3StoreBuilder {
             .force_path_style(self.force_path_style.unwrap_or(self.endpoint_url.is_some()));
         if let Some(url) = self.endpoint_url {
             config = config.endpoint_url(url);
+        }
+        if let Some(timeout) = self.attempt_timeout {
+            config = config.timeout_config(
+                aws_sdk_s3::config::timeout::TimeoutConfig::builder()
+                    .connect_timeout(timeout.min(std::time::Duration::from_secs(5)))
+                    .operation_attempt_timeout(timeout)
+                    .build(),
+            );
         }
         Ok(S3Store::new(Client::from_conf(config.build())))
     }

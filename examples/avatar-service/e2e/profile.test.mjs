@@ -203,7 +203,12 @@ for (const storage of ["local", "s3"]) {
       assert.equal(config.storage, storage);
       assert.equal(config.avatar_size, AVATAR_SIZE);
 
-      await page.goto(`${service.url}/`);
+      // The page runs under its Content-Security-Policy: the preview below (WebAssembly in a
+      // worker) works with it, and the console check at the end sees any violation.
+      const pageResponse = await page.goto(`${service.url}/`);
+      const csp = pageResponse.headers()["content-security-policy"] ?? "";
+      assert.match(csp, /frame-ancestors 'none'/);
+      assert.match(csp, /script-src 'self' 'wasm-unsafe-eval'/);
       await page.waitForSelector("#dev-users button");
       const users = await (await fetch(`${service.url}/dev/users`)).json();
       assert.ok(users.length > 0, "the development issuer lists demo users");

@@ -34,7 +34,37 @@ use tokio::sync::Mutex;
 
 use crate::presign::unix_seconds;
 
+/// The most characters of a token's own text (its `kid`, its `alg`) that an error repeats.
+pub const ECHO_MAX_CHARS: usize = 32;
+
+/// A short, printable rendering of text taken from a token, for error messages and logs:
+/// at most [`ECHO_MAX_CHARS`] characters, anything but printable ASCII escaped, `…` when cut.
+///
+/// ```
+/// use thumbing_avatar_service::auth::echo;
+/// assert_eq!(echo("key-1"), "key-1");
+/// assert_eq!(echo("a\u{202e}<b>\n"), "a\\u{202e}\\u{3c}b\\u{3e}\\n");
+/// assert_eq!(echo(&"k".repeat(300_000)).chars().count(), 33);
+/// ```
+pub fn echo(text: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in text.chars().enumerate() {
+        if i == ECHO_MAX_CHARS {
+            out.push('…');
+            break;
+        }
+        match c {
+            '\n' => out.push_str("\\n"),
+            ' ' | '-' | '_' | '.' | ':' | '/' | '+' | '=' => out.push(c),
+            c if c.is_ascii_alphanumeric() => out.push(c),
+            c => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+        }
+    }
+    out
+}
+
 /// Why a token was refused. Every variant is answered with 401; the message is logged.
+/// Text taken from the token is kept short and escaped ([`echo`]).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AuthError {
     /// No `Authorization: Bearer …` header.
@@ -47,7 +77,7 @@ pub enum AuthError {
     #[error("algorithm {0} is not allowed (only RS256)")]
     Algorithm(String),
     /// No `kid`, or no key with that `kid` in the issuer's JWKS.
-    #[error("unknown signing key {0:?}")]
+    #[error("unknown signing key \"{0}\"")]
     UnknownKey(String),
     /// The JWKS could not be fetched.
     #[error("the issuer's keys could not be fetched: {0}")]
@@ -172,15 +202,19 @@ impl Verifier {
         let header = jsonwebtoken::decode_header(token).map_err(|e| {
             // `alg: none` and other unknown algorithms fail to parse as a header.
             if token_alg(token).is_some_and(|alg| alg != "RS256") {
-                AuthError::Algorithm(token_alg(token).unwrap_or_default())
+                AuthError::Algorithm(echo(&token_alg(token).unwrap_or_default()))
             } else {
-                AuthError::Malformed(e.to_string())
+                AuthError::Malformed(echo_message(&e.to_string()))
             }
         })?;
         if header.alg != Algorithm::RS256 {
             return Err(AuthError::Algorithm(format!("{:?}", header.alg)));
         }
         let kid = header.kid.ok_or_else(|| AuthError::UnknownKey(String::new()))?;
+        if kid.len() > 256 {
+            // No issuer names its keys like this: refused without a JWKS look-up.
+            return Err(AuthError::UnknownKey(echo(&kid)));
+        }
         let key = self.key(&kid).await?;
 
         let mut validation = Validation::new(Algorithm::RS256);
@@ -190,8 +224,8 @@ impl Verifier {
         validation.leeway = self.leeway;
         validation.set_required_spec_claims(&["exp", "iss", "sub"]);
         let data = jsonwebtoken::decode::<Claims>(token, &key, &validation).map_err(|e| match e.kind() {
-            jsonwebtoken::errors::ErrorKind::Json(_) => AuthError::Malformed(e.to_string()),
-            _ => AuthError::Invalid(e.to_string()),
+            jsonwebtoken::errors::ErrorKind::Json(_) => AuthError::Malformed(echo_message(&e.to_string())),
+            _ => AuthError::Invalid(echo_message(&e.to_string())),
         })?;
         let claims = data.claims;
         if claims.token_use.as_deref() != Some("access") {
@@ -205,7 +239,7 @@ impl Verifier {
 
     async fn key(&self, kid: &str) -> Result<DecodingKey, AuthError> {
         match &self.keys {
-            Keys::Static(keys) => keys.get(kid).cloned().ok_or_else(|| AuthError::UnknownKey(kid.to_owned())),
+            Keys::Static(keys) => keys.get(kid).cloned().ok_or_else(|| AuthError::UnknownKey(echo(kid))),
             Keys::Remote(cache) => {
                 let mut state = cache.state.lock().await;
                 if let Some(key) = state.keys.get(kid) {
@@ -213,16 +247,26 @@ impl Verifier {
                 }
                 let may_fetch = state.last_fetch.is_none_or(|t| t.elapsed() >= cache.min_refresh);
                 if !may_fetch {
-                    return Err(AuthError::UnknownKey(kid.to_owned()));
+                    return Err(AuthError::UnknownKey(echo(kid)));
                 }
                 state.last_fetch = Some(Instant::now());
                 state.fetches += 1;
                 let set = fetch_jwks(&cache.http, &cache.url).await?;
                 state.keys = keys_of(&set);
-                state.keys.get(kid).cloned().ok_or_else(|| AuthError::UnknownKey(kid.to_owned()))
+                state.keys.get(kid).cloned().ok_or_else(|| AuthError::UnknownKey(echo(kid)))
             }
         }
     }
+}
+
+/// A library's error message, which may quote the token (a claim's value): at most 200
+/// characters, control characters dropped.
+fn echo_message(message: &str) -> String {
+    let mut out: String = message.chars().filter(|c| !c.is_control()).take(200).collect();
+    if message.chars().count() > 200 {
+        out.push('…');
+    }
+    out
 }
 
 /// The `alg` of a token's header, read leniently (for the error message only).
@@ -367,9 +411,9 @@ fn kid_for(private: &RsaPrivateKey) -> String {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DevUser {
     /// The user name, also the handle.
-    pub username: &'static str,
+    pub username: String,
     /// The display name given to the profile on first sign-in.
-    pub display_name: &'static str,
+    pub display_name: String,
     /// The subject: a UUID derived from the user name, stable across restarts.
     pub sub: String,
 }
@@ -394,9 +438,30 @@ impl DevIssuer {
     pub fn new(issuer: impl Into<String>, key: SigningKey) -> Self {
         let users = [("ada", "Ada Lovelace"), ("grace", "Grace Hopper"), ("alan", "Alan Turing")]
             .into_iter()
-            .map(|(username, display_name)| DevUser { username, display_name, sub: dev_sub(username) })
+            .map(|(username, display_name)| DevUser {
+                username: username.into(),
+                display_name: display_name.into(),
+                sub: dev_sub(username),
+            })
             .collect();
         DevIssuer { issuer: issuer.into(), key: Arc::new(key), users }
+    }
+
+    /// Adds the demo users `user1` … `user<count>` (display names "Demo User 1" …), for load
+    /// tests that need many users.
+    ///
+    /// ```
+    /// # let key = thumbing_avatar_service::auth::SigningKey::generate("k").unwrap();
+    /// let dev = thumbing_avatar_service::auth::DevIssuer::new("http://127.0.0.1:8080/dev", key).with_numbered_users(2);
+    /// let names: Vec<&str> = dev.users().iter().map(|u| u.username.as_str()).collect();
+    /// assert_eq!(names, ["ada", "grace", "alan", "user1", "user2"]);
+    /// ```
+    pub fn with_numbered_users(mut self, count: u32) -> Self {
+        self.users.extend((1..=count).map(|n| {
+            let username = format!("user{n}");
+            DevUser { sub: dev_sub(&username), display_name: format!("Demo User {n}"), username }
+        }));
+        self
     }
 
     /// The issuer URL.

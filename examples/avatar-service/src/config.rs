@@ -17,6 +17,17 @@
 //! | `MAX_UPLOAD_BYTES` | 10485760 | largest upload |
 //! | `UPLOAD_URL_TTL_SECONDS` | 300 | validity of an upload form (60–3600) |
 //! | `ALLOWED_EXTENSIONS` | `jpg,jpeg,png,webp,gif` | extensions accepted by `/avatars/key_upload` |
+//! | `PROCESSING_WORKERS` | the number of cores | uploads processed at once |
+//! | `PROCESSING_QUEUE_MAX` | 64 | uploads waiting for a worker; beyond it new uploads get 503 with `Retry-After` |
+//! | `PROCESSING_MAX_ATTEMPTS` | 20 | tries of an upload whose storage keeps failing (backoff 1 s doubling to 60 s) |
+//! | `NOTIFY_RATE_PER_MINUTE` | 10 | `POST /avatars/uploaded` calls per user and minute (429 beyond) |
+//! | `MAX_CONNECTIONS` | 512 | open connections; one more is answered 503 and closed |
+//! | `HEADER_READ_TIMEOUT_SECONDS` | 10 | from a request's first byte to the end of its headers |
+//! | `IDLE_TIMEOUT_SECONDS` | 30 | a connection with no request in progress and no traffic is closed |
+//! | `BODY_READ_TIMEOUT_SECONDS` | 60 | a request body must arrive in full within this time (408 beyond) |
+//! | `S3_TIMEOUT_SECONDS` | 30 | one attempt of one S3 request |
+//! | `DEV_ISSUER_ON_NETWORK` | `false` | `true` lets the development issuer listen on a non-loopback address |
+//! | `DEV_EXTRA_USERS` | 0 | numbered demo users `user1`…`userN` besides ada, grace and alan (load tests) |
 //!
 //! With neither `USER_POOL_ID` nor `OIDC_ISSUER` the built-in development issuer is used.
 //! The processing settings of the Lambda handler (`PROCESS_WIDTH`, `SIZES`, `QUALITY`,
@@ -115,6 +126,88 @@ pub struct ServiceConfig {
     pub allowed_extensions: Vec<&'static str>,
     /// The Lambda handler's settings (destination: the assets bucket).
     pub handler: thumbing_lambda::handler::Config,
+    /// The processing queue.
+    pub processing: ProcessingConfig,
+    /// Connection limits and timeouts.
+    pub connections: ConnectionConfig,
+    /// One attempt of one S3 request may take at most this long.
+    pub s3_timeout: Duration,
+    /// Let the development issuer listen on a non-loopback address (`DEV_ISSUER_ON_NETWORK`).
+    pub dev_issuer_on_network: bool,
+    /// Numbered demo users (`user1`…) of the development issuer besides the named ones.
+    pub dev_extra_users: u32,
+}
+
+/// The processing queue: how many uploads are processed at once, how many may wait.
+///
+/// Memory is bounded by the workers: each holds one upload (at most `MAX_INPUT_BYTES`) and
+/// its decoded image (at most `MAX_PIXELS` pixels), so the service's processing memory is
+/// about `workers × (MAX_INPUT_BYTES + 4 × MAX_PIXELS)` bytes in the worst case; waiting
+/// jobs hold only their key.
+///
+/// ```
+/// let p = thumbing_avatar_service::config::ProcessingConfig::default();
+/// assert!(p.workers >= 1 && p.max_queued == 64);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProcessingConfig {
+    /// Uploads processed at once (`PROCESSING_WORKERS`, default: the number of cores).
+    pub workers: usize,
+    /// Uploads waiting for a worker (`PROCESSING_QUEUE_MAX`); beyond it, new uploads are
+    /// refused with 503 and `Retry-After`.
+    pub max_queued: usize,
+    /// Tries of an upload whose storage keeps failing before it is recorded as failed.
+    pub max_attempts: u32,
+    /// The first retry's delay; each further one doubles, up to `retry_max`.
+    pub retry_base: Duration,
+    /// The longest delay between two tries.
+    pub retry_max: Duration,
+    /// `POST /avatars/uploaded` calls allowed per user and minute (a burst of as many).
+    pub notify_per_minute: u32,
+}
+
+impl Default for ProcessingConfig {
+    fn default() -> Self {
+        ProcessingConfig {
+            workers: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            max_queued: 64,
+            max_attempts: 20,
+            retry_base: Duration::from_secs(1),
+            retry_max: Duration::from_secs(60),
+            notify_per_minute: 10,
+        }
+    }
+}
+
+/// Connection limits: how many, and how long a client may take to send.
+///
+/// ```
+/// let c = thumbing_avatar_service::config::ConnectionConfig::default();
+/// assert_eq!((c.max_connections, c.header_read_timeout.as_secs()), (512, 10));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectionConfig {
+    /// Open connections at most (`MAX_CONNECTIONS`); one more is answered 503 and closed.
+    pub max_connections: usize,
+    /// From the first byte of a request to the end of its headers (`HEADER_READ_TIMEOUT_SECONDS`).
+    pub header_read_timeout: Duration,
+    /// A connection without a request in progress and without traffic for this long is
+    /// closed (`IDLE_TIMEOUT_SECONDS`); behind a load balancer, set it above the balancer's.
+    pub idle_timeout: Duration,
+    /// A request's body must have arrived in full this long after its headers
+    /// (`BODY_READ_TIMEOUT_SECONDS`); a slower one is cut off with 408.
+    pub body_read_timeout: Duration,
+}
+
+impl Default for ConnectionConfig {
+    fn default() -> Self {
+        ConnectionConfig {
+            max_connections: 512,
+            header_read_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(30),
+            body_read_timeout: Duration::from_secs(60),
+        }
+    }
 }
 
 /// One or more invalid settings.
@@ -184,6 +277,11 @@ impl ServiceConfig {
             upload_url_ttl: Duration::from_secs(300),
             allowed_extensions: IMAGE_EXTENSIONS.to_vec(),
             handler: thumbing_lambda::handler::Config::new("assets"),
+            processing: ProcessingConfig::default(),
+            connections: ConnectionConfig::default(),
+            s3_timeout: Duration::from_secs(30),
+            dev_issuer_on_network: false,
+            dev_extra_users: 0,
         }
     }
 
@@ -203,6 +301,7 @@ impl ServiceConfig {
         c.read_limits(&mut env);
         c.read_extensions(&mut env);
         c.read_handler(&mut env);
+        c.read_service_limits(&mut env);
         if env.problems.is_empty() { Ok(c) } else { Err(ConfigError { problems: env.problems }) }
     }
 
@@ -368,6 +467,49 @@ impl ServiceConfig {
         }
     }
 
+    /// The queue, the connection limits, the S3 timeout and the development issuer's options.
+    fn read_service_limits(&mut self, env: &mut Env<'_>) {
+        let p = &mut self.processing;
+        let mut n = p.workers as u64;
+        env.number("PROCESSING_WORKERS", 1, 256, &mut n);
+        p.workers = n as usize;
+        let mut n = p.max_queued as u64;
+        env.number("PROCESSING_QUEUE_MAX", 1, 1_000_000, &mut n);
+        p.max_queued = n as usize;
+        let mut n = u64::from(p.max_attempts);
+        env.number("PROCESSING_MAX_ATTEMPTS", 1, 1000, &mut n);
+        p.max_attempts = n as u32;
+        let mut n = u64::from(p.notify_per_minute);
+        env.number("NOTIFY_RATE_PER_MINUTE", 1, 100_000, &mut n);
+        p.notify_per_minute = n as u32;
+
+        let c = &mut self.connections;
+        let mut n = c.max_connections as u64;
+        env.number("MAX_CONNECTIONS", 1, 1_000_000, &mut n);
+        c.max_connections = n as usize;
+        for (name, target) in [
+            ("HEADER_READ_TIMEOUT_SECONDS", &mut c.header_read_timeout),
+            ("IDLE_TIMEOUT_SECONDS", &mut c.idle_timeout),
+            ("BODY_READ_TIMEOUT_SECONDS", &mut c.body_read_timeout),
+            ("S3_TIMEOUT_SECONDS", &mut self.s3_timeout),
+        ] {
+            let mut seconds = target.as_secs();
+            env.number(name, 1, 3600, &mut seconds);
+            *target = Duration::from_secs(seconds);
+        }
+
+        if let Some(v) = env.get("DEV_ISSUER_ON_NETWORK") {
+            match v.to_ascii_lowercase().as_str() {
+                "true" | "1" | "yes" => self.dev_issuer_on_network = true,
+                "false" | "0" | "no" => self.dev_issuer_on_network = false,
+                _ => env.problem(format!("DEV_ISSUER_ON_NETWORK={v:?} must be true or false")),
+            }
+        }
+        let mut n = u64::from(self.dev_extra_users);
+        env.number("DEV_EXTRA_USERS", 0, 100_000, &mut n);
+        self.dev_extra_users = n as u32;
+    }
+
     /// The database URL to use.
     pub fn database_url(&self) -> String {
         self.database_url
@@ -400,6 +542,33 @@ mod tests {
     }
 
     #[test]
+    fn queue_and_connection_limits_are_read() {
+        let c = parse(&[
+            ("PROCESSING_WORKERS", "3"),
+            ("PROCESSING_QUEUE_MAX", "7"),
+            ("NOTIFY_RATE_PER_MINUTE", "2"),
+            ("MAX_CONNECTIONS", "9"),
+            ("HEADER_READ_TIMEOUT_SECONDS", "4"),
+            ("IDLE_TIMEOUT_SECONDS", "5"),
+            ("BODY_READ_TIMEOUT_SECONDS", "6"),
+            ("DEV_ISSUER_ON_NETWORK", "true"),
+            ("DEV_EXTRA_USERS", "50"),
+        ])
+        .unwrap();
+        assert_eq!((c.processing.workers, c.processing.max_queued, c.processing.notify_per_minute), (3, 7, 2));
+        assert_eq!(c.connections.max_connections, 9);
+        assert_eq!(
+            [c.connections.header_read_timeout, c.connections.idle_timeout, c.connections.body_read_timeout],
+            [4, 5, 6].map(Duration::from_secs)
+        );
+        assert!(c.dev_issuer_on_network);
+        assert_eq!(c.dev_extra_users, 50);
+        let d = parse(&[]).unwrap();
+        assert!(!d.dev_issuer_on_network);
+        assert_eq!(d.connections, ConnectionConfig::default());
+    }
+
+    #[test]
     fn cognito_issuer_is_built_from_the_pool() {
         let c = parse(&[("USER_POOL_ID", "eu-west-1_AbC"), ("CLIENT_ID", "client")]).unwrap();
         assert_eq!(
@@ -420,12 +589,23 @@ mod tests {
             ("STORAGE", "s3"),
             ("ALLOWED_EXTENSIONS", "exe"),
             ("QUALITY", "0"),
+            ("PROCESSING_WORKERS", "0"),
+            ("IDLE_TIMEOUT_SECONDS", "never"),
+            ("DEV_ISSUER_ON_NETWORK", "maybe"),
         ])
         .unwrap_err();
         let text = e.to_string();
-        for needle in
-            ["ALLOWED_ORIGINS", "CLIENT_ID", "MAX_UPLOAD_BYTES", "AWS_ACCESS_KEY_ID", "ALLOWED_EXTENSIONS", "QUALITY"]
-        {
+        for needle in [
+            "ALLOWED_ORIGINS",
+            "CLIENT_ID",
+            "MAX_UPLOAD_BYTES",
+            "AWS_ACCESS_KEY_ID",
+            "ALLOWED_EXTENSIONS",
+            "QUALITY",
+            "PROCESSING_WORKERS",
+            "IDLE_TIMEOUT_SECONDS",
+            "DEV_ISSUER_ON_NETWORK",
+        ] {
             assert!(text.contains(needle), "{needle} missing in {text}");
         }
     }

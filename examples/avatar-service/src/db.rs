@@ -1,4 +1,4 @@
-//! Profile data: the `users` table in SQLite (the default, a file in the data directory) or
+//! Profile data and processing jobs: the `users` and `avatar_jobs` tables in SQLite (the default, a file in the data directory) or
 //! PostgreSQL (`DATABASE_URL=postgres://…`), with reversible migrations.
 //!
 //! The migrations live in `migrations/sqlite/` and `migrations/postgres/` as
@@ -31,6 +31,12 @@ const SQLITE_MIGRATIONS: &[Embedded] = &[
         include_str!("../migrations/sqlite/20260101000002_add_bio_to_users.up.sql"),
         include_str!("../migrations/sqlite/20260101000002_add_bio_to_users.down.sql"),
     ),
+    (
+        20260101000003,
+        "create avatar jobs",
+        include_str!("../migrations/sqlite/20260101000003_create_avatar_jobs.up.sql"),
+        include_str!("../migrations/sqlite/20260101000003_create_avatar_jobs.down.sql"),
+    ),
 ];
 
 const POSTGRES_MIGRATIONS: &[Embedded] = &[
@@ -45,6 +51,12 @@ const POSTGRES_MIGRATIONS: &[Embedded] = &[
         "add bio to users",
         include_str!("../migrations/postgres/20260101000002_add_bio_to_users.up.sql"),
         include_str!("../migrations/postgres/20260101000002_add_bio_to_users.down.sql"),
+    ),
+    (
+        20260101000003,
+        "create avatar jobs",
+        include_str!("../migrations/postgres/20260101000003_create_avatar_jobs.up.sql"),
+        include_str!("../migrations/postgres/20260101000003_create_avatar_jobs.down.sql"),
     ),
 ];
 
@@ -96,6 +108,41 @@ pub enum DbError {
     Migrate(#[from] sqlx::migrate::MigrateError),
 }
 
+impl DbError {
+    /// Whether the database is unavailable for now (locked, busy, unreachable, out of
+    /// connections) rather than refusing the statement: the service answers 503 and the
+    /// processing workers retry.
+    ///
+    /// ```
+    /// use thumbing_avatar_service::db::DbError;
+    /// let e = DbError::Sql { context: "reading a user", source: sqlx::Error::PoolTimedOut };
+    /// assert!(e.is_unavailable());
+    /// assert!(!DbError::UnsupportedUrl("mysql://".into()).is_unavailable());
+    /// ```
+    pub fn is_unavailable(&self) -> bool {
+        let DbError::Sql { source, .. } = self else { return false };
+        match source {
+            sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::WorkerCrashed => true,
+            sqlx::Error::Database(e) => {
+                let code = e.code().unwrap_or_default();
+                // SQLite: BUSY (5) and LOCKED (6) with their extended codes, CANTOPEN (14),
+                // IOERR (10…). PostgreSQL: connection exceptions (08…), shutting down or
+                // starting (57P01-57P03), too many connections (53300).
+                let sqlite_code = code.parse::<i64>().ok().map(|c| c & 0xff);
+                matches!(sqlite_code, Some(5 | 6 | 10 | 14))
+                    || code.starts_with("08")
+                    || matches!(code.as_ref(), "57P01" | "57P02" | "57P03" | "53300")
+                    || e.message().contains("database is locked")
+            }
+            _ => false,
+        }
+    }
+}
+
 fn sql(context: &'static str) -> impl FnOnce(sqlx::Error) -> DbError {
     move |source| DbError::Sql { context, source }
 }
@@ -126,6 +173,63 @@ pub struct User {
     pub bio: Option<String>,
 }
 
+/// The state of a processing job, as stored in `avatar_jobs.state`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobState {
+    /// Recorded, not finished: resumed at start-up.
+    Pending,
+    /// The avatar of this upload is written.
+    Done,
+    /// Not a usable image: recorded once, never retried.
+    Rejected,
+    /// Not processed for another reason (the upload vanished, storage kept failing).
+    Failed,
+}
+
+impl JobState {
+    /// The stored spelling.
+    ///
+    /// ```
+    /// assert_eq!(thumbing_avatar_service::db::JobState::Pending.as_str(), "pending");
+    /// ```
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobState::Pending => "pending",
+            JobState::Done => "done",
+            JobState::Rejected => "rejected",
+            JobState::Failed => "failed",
+        }
+    }
+
+    fn parse(text: &str) -> JobState {
+        match text {
+            "done" => JobState::Done,
+            "rejected" => JobState::Rejected,
+            "failed" => JobState::Failed,
+            _ => JobState::Pending,
+        }
+    }
+}
+
+/// A row of `avatar_jobs`: the job of a user's latest upload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Job {
+    /// The user's subject.
+    pub sub: String,
+    /// This upload's job id; a newer upload gets a new one.
+    pub job_id: String,
+    /// The upload's key in the uploads bucket.
+    pub upload_key: String,
+    /// Where it stands.
+    pub state: JobState,
+    /// Tries made so far.
+    pub attempts: i64,
+    /// The error category of a rejected or failed job.
+    pub error: Option<String>,
+    /// The error message (also the latest storage error of a pending job being retried).
+    pub message: Option<String>,
+}
+
 /// A connection pool to SQLite or PostgreSQL.
 #[derive(Debug, Clone)]
 pub enum Db {
@@ -145,7 +249,10 @@ impl Db {
                 .filename(path)
                 .create_if_missing(true)
                 .foreign_keys(true)
-                .busy_timeout(std::time::Duration::from_secs(5));
+                .busy_timeout(std::time::Duration::from_secs(5))
+                // Readers do not wait for the writer, and a crash loses no committed row.
+                .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
+                .synchronous(sqlx::sqlite::SqliteSynchronous::Full);
             let pool = SqlitePoolOptions::new()
                 .max_connections(4)
                 .connect_with(options)
@@ -155,7 +262,7 @@ impl Db {
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let pool = PgPoolOptions::new()
                 .max_connections(8)
-                .acquire_timeout(std::time::Duration::from_secs(10))
+                .acquire_timeout(std::time::Duration::from_secs(5))
                 .connect(url)
                 .await
                 .map_err(sql("connecting to PostgreSQL"))?;
@@ -301,6 +408,97 @@ impl Db {
         self.user_by_sub(sub).await
     }
 
+    /// Records the job of a user's new upload before the upload is acknowledged: the row of
+    /// `sub` now names `job_id` and `upload_key`, pending, with no attempts. An older job
+    /// of the same user is superseded: its outcome will no longer be recorded.
+    pub async fn record_job(&self, sub: &str, job_id: &str, upload_key: &str) -> Result<(), DbError> {
+        let q = self.pick(
+            "INSERT INTO avatar_jobs (sub, job_id, upload_key, state) VALUES (?, ?, ?, 'pending') \
+             ON CONFLICT (sub) DO UPDATE SET job_id = excluded.job_id, upload_key = excluded.upload_key, \
+             state = 'pending', attempts = 0, error = NULL, message = NULL, \
+             created_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
+            "INSERT INTO avatar_jobs (sub, job_id, upload_key, state) VALUES ($1, $2::uuid, $3, 'pending') \
+             ON CONFLICT (sub) DO UPDATE SET job_id = excluded.job_id, upload_key = excluded.upload_key, \
+             state = 'pending', attempts = 0, error = NULL, message = NULL, created_at = now(), updated_at = now()",
+        );
+        let done =
+            on_pool!(self, |p| { sqlx::query(q).bind(sub).bind(job_id).bind(upload_key).execute(p).await.map(|_| ()) });
+        done.map_err(sql("recording a job"))
+    }
+
+    /// Records the end of a job, unless a newer upload superseded it; returns whether it
+    /// was recorded.
+    pub async fn finish_job(
+        &self,
+        sub: &str,
+        job_id: &str,
+        state: JobState,
+        error: Option<&str>,
+        message: Option<&str>,
+    ) -> Result<bool, DbError> {
+        let q = self.pick(
+            "UPDATE avatar_jobs SET state = ?, error = ?, message = ?, attempts = attempts + 1, \
+             updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE sub = ? AND job_id = ?",
+            "UPDATE avatar_jobs SET state = $1, error = $2, message = $3, attempts = attempts + 1, \
+             updated_at = now() WHERE sub = $4 AND job_id = $5::uuid",
+        );
+        let done = on_pool!(self, |p| {
+            sqlx::query(q)
+                .bind(state.as_str())
+                .bind(error)
+                .bind(message)
+                .bind(sub)
+                .bind(job_id)
+                .execute(p)
+                .await
+                .map(|r| r.rows_affected() > 0)
+        });
+        done.map_err(sql("recording a job's outcome"))
+    }
+
+    /// Counts a failed try of a pending job and keeps its error message; returns whether
+    /// the job is still the user's latest.
+    pub async fn note_attempt(&self, sub: &str, job_id: &str, message: &str) -> Result<bool, DbError> {
+        let q = self.pick(
+            "UPDATE avatar_jobs SET attempts = attempts + 1, message = ?, \
+             updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE sub = ? AND job_id = ? AND state = 'pending'",
+            "UPDATE avatar_jobs SET attempts = attempts + 1, message = $1, updated_at = now() \
+             WHERE sub = $2 AND job_id = $3::uuid AND state = 'pending'",
+        );
+        let done = on_pool!(self, |p| {
+            sqlx::query(q).bind(message).bind(sub).bind(job_id).execute(p).await.map(|r| r.rows_affected() > 0)
+        });
+        done.map_err(sql("recording a failed try"))
+    }
+
+    /// The job of `sub`'s latest upload.
+    pub async fn job(&self, sub: &str) -> Result<Option<Job>, DbError> {
+        let q = self.pick(
+            "SELECT sub, job_id, upload_key, state, attempts, error, message FROM avatar_jobs WHERE sub = ?",
+            "SELECT sub, job_id::text, upload_key, state, attempts::bigint, error, message FROM avatar_jobs \
+             WHERE sub = $1",
+        );
+        let row = on_pool!(self, |p| sqlx::query(q).bind(sub).fetch_optional(p).await.map(|r| r.map(|r| job_from(&r))));
+        row.map_err(sql("reading a job"))
+    }
+
+    /// Every unfinished job, oldest first (resumed at start-up).
+    pub async fn pending_jobs(&self) -> Result<Vec<Job>, DbError> {
+        let q = self.pick(
+            "SELECT sub, job_id, upload_key, state, attempts, error, message FROM avatar_jobs \
+             WHERE state = 'pending' ORDER BY created_at",
+            "SELECT sub, job_id::text, upload_key, state, attempts::bigint, error, message FROM avatar_jobs \
+             WHERE state = 'pending' ORDER BY created_at",
+        );
+        let rows = on_pool!(self, |p| sqlx::query(q).fetch_all(p).await.map(|r| r.iter().map(job_from).collect()));
+        rows.map_err(sql("reading the unfinished jobs"))
+    }
+
+    /// Answers a trivial query: whether the database can be reached.
+    pub async fn ping(&self) -> Result<(), DbError> {
+        on_pool!(self, |p| sqlx::query("SELECT 1").fetch_one(p).await.map(|_| ())).map_err(sql("reaching the database"))
+    }
+
     /// Runs a statement that returns nothing (for tests and administration).
     pub async fn execute(&self, statement: &str) -> Result<(), DbError> {
         on_pool!(self, |p| p.execute(statement).await.map(|_| ())).map_err(sql("running a statement"))
@@ -309,6 +507,24 @@ impl Db {
     /// Closes the pool.
     pub async fn close(&self) {
         on_pool!(self, |p| p.close().await)
+    }
+}
+
+fn job_from<R: Row>(row: &R) -> Job
+where
+    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> Option<String>: sqlx::Decode<'r, R::Database>,
+    for<'r> i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    usize: sqlx::ColumnIndex<R>,
+{
+    Job {
+        sub: row.get(0),
+        job_id: row.get(1),
+        upload_key: row.get(2),
+        state: JobState::parse(&row.get::<String, _>(3)),
+        attempts: row.get(4),
+        error: row.get(5),
+        message: row.get(6),
     }
 }
 

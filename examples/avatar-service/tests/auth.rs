@@ -275,3 +275,41 @@ async fn dev_tokens_look_like_cognito_access_tokens() {
     let (foreign, _) = other.sign_in("ada").await;
     assert_eq!(me_status(&server, &foreign).await, 401);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_kid_is_echoed_short_and_escaped() {
+    let server = start(local_config("kid-echo")).await;
+    let claims = claims(&format!("{}/dev", server.url));
+    for kid in ["k".repeat(200_000), "<script>alert(1)</script>\u{202e}\n\u{1b}[31m".to_owned()] {
+        let token = raw_token(json!({"alg": "RS256", "typ": "JWT", "kid": kid}), &claims, |_| vec![7; 256]);
+        let r = server.http.get(server.at("/api/me")).bearer_auth(&token).send().await.unwrap();
+        assert_eq!(r.status(), 401);
+        let body = r.text().await.unwrap();
+        assert!(body.len() < 300, "{} bytes: {}", body.len(), &body[..body.len().min(300)]);
+        let message = serde_json::from_str::<Value>(&body).unwrap()["message"].as_str().unwrap().to_owned();
+        assert!(message.contains("unknown signing key"), "{message}");
+        for raw in ['<', '>', '\u{202e}', '\n', '\u{1b}'] {
+            assert!(!message.contains(raw), "{raw:?} echoed raw in {message:?}");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_authorization_headers_are_refused() {
+    let server = start(local_config("two-auth")).await;
+    let (ada, _) = server.sign_in("ada").await;
+    let (grace, _) = server.sign_in("grace").await;
+    let r = server
+        .http
+        .get(server.at("/api/me"))
+        .header("authorization", format!("Bearer {ada}"))
+        .header("authorization", format!("Bearer {grace}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["error"], "bad_request", "{body}");
+    // One is fine.
+    assert_eq!(me_status(&server, &ada).await, 200);
+}

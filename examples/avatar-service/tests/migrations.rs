@@ -9,12 +9,15 @@ use thumbing_avatar_service::db::Db;
 
 const CREATE: i64 = 20260101000001;
 const BIO: i64 = 20260101000002;
+const JOBS: i64 = 20260101000003;
 
 async fn up_down_up(db: &Db) {
     assert_eq!(db.applied().await.unwrap(), Vec::<i64>::new());
-    assert_eq!(db.migrate().await.unwrap(), [CREATE, BIO]);
+    assert_eq!(db.migrate().await.unwrap(), [CREATE, BIO, JOBS]);
     assert_eq!(db.migrate().await.unwrap(), Vec::<i64>::new(), "nothing pending");
     assert!(db.has_column("users", "bio").await.unwrap());
+    db.record_job("sub-1", "0b1c5f1e-2f5a-4c57-9c1e-6a2f4f7d2b11", "sub-1.png").await.unwrap();
+    assert_eq!(db.pending_jobs().await.unwrap().len(), 1);
     let user = db.ensure_user("sub-1", "ada", "Ada").await.unwrap();
     let user2 = db.update_profile("sub-1", "Ada L.", Some("Analytical engines")).await.unwrap().unwrap();
     assert_eq!((user2.uuid.as_str(), user2.bio.as_deref()), (user.uuid.as_str(), Some("Analytical engines")));
@@ -22,6 +25,8 @@ async fn up_down_up(db: &Db) {
     let other = db.ensure_user("sub-2", "ada", "Other Ada").await.unwrap();
     assert_eq!(other.handle, "ada-sub2");
 
+    assert_eq!(db.rollback().await.unwrap(), Some(JOBS));
+    assert!(!db.has_column("avatar_jobs", "job_id").await.unwrap(), "avatar_jobs dropped");
     assert_eq!(db.rollback().await.unwrap(), Some(BIO));
     assert!(!db.has_column("users", "bio").await.unwrap(), "bio dropped");
     assert!(db.has_column("users", "handle").await.unwrap(), "the table and its rows stay");
@@ -30,8 +35,9 @@ async fn up_down_up(db: &Db) {
     assert!(!db.has_column("users", "handle").await.unwrap(), "table dropped");
     assert_eq!(db.rollback().await.unwrap(), None);
 
-    assert_eq!(db.migrate().await.unwrap(), [CREATE, BIO]);
+    assert_eq!(db.migrate().await.unwrap(), [CREATE, BIO, JOBS]);
     assert!(db.has_column("users", "bio").await.unwrap());
+    assert_eq!(db.pending_jobs().await.unwrap().len(), 0, "a new avatar_jobs table");
     let again = db.ensure_user("sub-1", "ada", "Ada").await.unwrap();
     assert_eq!(again.bio, None);
     assert_eq!(db.user_by_handle("ada").await.unwrap().unwrap().cognito_user_id, "sub-1");
@@ -83,10 +89,10 @@ fn the_binary_migrates_and_rolls_back() {
         assert!(out.status.success(), "{command}: {}", String::from_utf8_lossy(&out.stderr));
         String::from_utf8(out.stdout).unwrap()
     };
-    assert_eq!(run("migrate"), format!("applied {CREATE}\napplied {BIO}\n"));
+    assert_eq!(run("migrate"), format!("applied {CREATE}\napplied {BIO}\napplied {JOBS}\n"));
     assert_eq!(run("migrate"), "no pending migrations\n");
-    assert_eq!(run("rollback"), format!("rolled back {BIO}\n"));
-    assert_eq!(run("migrate"), format!("applied {BIO}\n"));
+    assert_eq!(run("rollback"), format!("rolled back {JOBS}\n"));
+    assert_eq!(run("migrate"), format!("applied {JOBS}\n"));
     assert!(dir.join("avatar-service.sqlite3").is_file());
 
     let bad = std::process::Command::new(env!("CARGO_BIN_EXE_avatar-service"))

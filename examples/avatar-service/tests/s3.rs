@@ -95,4 +95,26 @@ async fn upload_to_s3_process_and_serve() {
     );
     let tags = store.tags(&uploads, &format!("{sub}.png")).await.unwrap();
     assert!(tags.iter().any(|(k, v)| k == "thumbing-rejected" && v == "unsupported_format"), "{tags:?}");
+
+    // Upload notices are limited per user (10 a minute by default; ada sent 3): each costs a
+    // HEAD and may queue a job.
+    let mut answers = Vec::new();
+    for _ in 0..10 {
+        let r = server
+            .http
+            .post(server.at("/avatars/uploaded"))
+            .bearer_auth(&token)
+            .json(&json!({"key": format!("{sub}.gif")}))
+            .send()
+            .await
+            .unwrap();
+        let retry_after = r.headers().get("retry-after").map(|v| v.to_str().unwrap().to_owned());
+        answers.push((r.status().as_u16(), retry_after));
+    }
+    let statuses: Vec<u16> = answers.iter().map(|a| a.0).collect();
+    assert_eq!(statuses, [404, 404, 404, 404, 404, 404, 404, 429, 429, 429]);
+    assert!(answers[7].1.as_deref().is_some_and(|s| s.parse::<u64>().unwrap() >= 1), "{answers:?}");
+    // Per user: alan's allowance is his own.
+    let (status, _) = server.post_json("/avatars/uploaded", Some(&alan), &json!({"key": format!("{sub}.gif")})).await;
+    assert_eq!(status, 403);
 }

@@ -87,6 +87,7 @@ async function api(path, { method = "GET", body, auth = true } = {}) {
     const code = data?.error ?? `http_${response.status}`;
     const message = data?.message ?? (text.trim() || `${response.status} ${response.statusText}`);
     const error = new ApiError(response.status, code, message);
+    error.retryAfter = response.headers.get("Retry-After");
     if (Array.isArray(data?.errors)) error.errors = data.errors;
     throw error;
   }
@@ -147,8 +148,13 @@ const MESSAGES = {
   processing_failed: () => "The avatar could not be made. Try again, or try another photo.",
   preview_failed: () => "The preview could not be made from this photo. Try another photo.",
   display_name_blank: () => "Enter a display name.",
-  display_name_too_long: () => `Use at most ${limits().displayName} characters for your name, on one line.`,
+  display_name_too_long: () => `Use at most ${limits().displayName} characters for your name.`,
+  display_name_invalid: () => "Your name can't contain hidden characters or characters that flip the text direction.",
   bio_too_long: () => `Keep the bio to ${limits().bio} characters or fewer.`,
+  bio_invalid: () => "Your bio can't contain hidden control characters or characters that flip the text direction.",
+  unavailable: () => "The service is busy. Try again in a moment.",
+  rate_limited: () => "Too many tries in a short time. Wait a minute and try again.",
+  request_timeout: () => "The upload took too long. Check your connection and try again.",
   handle_invalid: () => "This handle can't be used.",
   network: () => "The service can't be reached. Check your connection and try again.",
   unauthorized: () => "Your session has ended. Please sign in again.",
@@ -646,7 +652,11 @@ function uploadError(xhr) {
   const text = xhr.responseText ?? "";
   try {
     const data = JSON.parse(text);
-    if (data?.error) return new ApiError(xhr.status, data.error, data.message ?? data.error);
+    if (data?.error) {
+      const error = new ApiError(xhr.status, data.error, data.message ?? data.error);
+      error.retryAfter = xhr.getResponseHeader("Retry-After");
+      return error;
+    }
   } catch {
     // Not JSON: S3's XML, below.
   }
@@ -656,6 +666,24 @@ function uploadError(xhr) {
 }
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Runs `attempt`, and again when the service answers that it is busy (503, its processing
+ * queue is full) or asked too often (429): after its `Retry-After` (1–30 s), at most 3 more
+ * times. `onWait(seconds)` is told each pause.
+ */
+async function whenNotBusy(attempt, onWait) {
+  for (let tries = 1; ; tries++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (!(error.status === 503 || error.status === 429) || tries > 3) throw error;
+      const seconds = Math.min(Math.max(Number(error.retryAfter) || 2, 1), 30);
+      onWait?.(seconds);
+      await sleep(seconds * 1000);
+    }
+  }
+}
 
 /** Polls until the service has made (`ready`) or refused (`rejected`) the latest upload. */
 async function waitForAvatar() {
@@ -683,14 +711,19 @@ async function uploadPhoto(photo) {
   if (ticket.max_bytes && photo.bytes.length > ticket.max_bytes) {
     throw new ApiError(413, "too_large", `The photo is ${kb(photo.bytes.length)}; the limit is ${kb(ticket.max_bytes)}.`);
   }
-  await uploadForm(ticket, photo, (fraction) => {
-    progress.value = fraction;
-    label.textContent = `Uploading… ${Math.round(fraction * 100)} %`;
-  });
+  const busy = (seconds) => (label.textContent = `The service is busy; trying again in ${seconds} s…`);
+  await whenNotBusy(
+    () =>
+      uploadForm(ticket, photo, (fraction) => {
+        progress.value = fraction;
+        label.textContent = `Uploading… ${Math.round(fraction * 100)} %`;
+      }),
+    busy,
+  );
   // With S3 the service learns of the upload from this call (the stand-in for S3's event
-  // notification); the service's own upload endpoint starts the processing itself.
+  // notification); the service's own upload endpoint queues the processing itself.
   if (ticket.notify_url) {
-    await api(ticket.notify_url, { method: "POST", body: { key: ticket.key } });
+    await whenNotBusy(() => api(ticket.notify_url, { method: "POST", body: { key: ticket.key } }), busy);
   }
   label.textContent = "Making your avatar…";
   progress.removeAttribute("value"); // indeterminate while the server works
@@ -738,16 +771,26 @@ function problem(field, code, detail) {
   return { field, ...explain({ code, message: detail }) };
 }
 
+// The service's rules (API.md): no control, text-direction or invisible characters in a
+// display name (a zero-width joiner only inside an emoji sequence); no control characters
+// other than line breaks and tabs, and no direction overrides, in a bio.
+const NAME_REFUSED = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c\u200b\u200c\u2060-\u2064\ufeff\u180e]/;
+const NAME_LONE_JOINER = /(^|[\p{L}\p{N}\s])\u200d|\u200d($|[\p{L}\p{N}\s])/u;
+const BIO_REFUSED = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+
 /** Every problem the page can see before asking the service, all at once. */
 function localProblems(displayName, bio) {
   const max = limits();
   const problems = [];
   const name = displayName.trim();
   if (!name) problems.push(problem("display-name", "display_name_blank", "the display name is blank"));
-  else if (chars(name) > max.displayName || /[\u0000-\u001f\u007f-\u009f]/.test(name)) {
-    problems.push(problem("display-name", "display_name_too_long", `${chars(name)} characters; at most ${max.displayName}, on one line`));
+  else if (chars(name) > max.displayName) {
+    problems.push(problem("display-name", "display_name_too_long", `${chars(name)} characters; at most ${max.displayName}`));
+  } else if (NAME_REFUSED.test(name) || NAME_LONE_JOINER.test(name)) {
+    problems.push(problem("display-name", "display_name_invalid", "control, text-direction or invisible characters"));
   }
   if (chars(bio.trim()) > max.bio) problems.push(problem("bio", "bio_too_long", `${chars(bio.trim())} characters; at most ${max.bio}`));
+  else if (BIO_REFUSED.test(bio)) problems.push(problem("bio", "bio_invalid", "control characters or text-direction overrides"));
   if (state.photoError) problems.push({ field: "photo", ...state.photoError });
   return problems;
 }

@@ -1,5 +1,7 @@
 //! The JSON error body every route answers with, and JSON request bodies.
 
+use std::time::Duration;
+
 use axum::Json;
 use axum::body::Bytes;
 use axum::http::StatusCode;
@@ -7,7 +9,7 @@ use axum::http::header::{self, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 use serde_json::json;
-use tracing::error;
+use tracing::{error, warn};
 
 use crate::db::DbError;
 
@@ -20,11 +22,13 @@ pub struct ApiError {
     code: &'static str,
     message: String,
     errors: Vec<(&'static str, String)>,
+    retry_after: Option<Duration>,
+    close: bool,
 }
 
 impl ApiError {
     pub(super) fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        ApiError { status, code, message: message.into(), errors: Vec::new() }
+        ApiError { status, code, message: message.into(), errors: Vec::new(), retry_after: None, close: false }
     }
 
     /// A 422 naming every problem; `None` when there is none.
@@ -54,6 +58,37 @@ impl ApiError {
         Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
     }
 
+    /// 503 `unavailable` with `Retry-After`: a full queue, a locked or unreachable database.
+    pub(super) fn unavailable(message: impl Into<String>, retry_after: Duration) -> Self {
+        let mut error = Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", message);
+        error.retry_after = Some(retry_after);
+        error
+    }
+
+    /// 429 `rate_limited` with `Retry-After`.
+    pub(super) fn rate_limited(message: impl Into<String>, retry_after: Duration) -> Self {
+        let mut error = Self::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", message);
+        error.retry_after = Some(retry_after);
+        error
+    }
+
+    /// 408 `request_timeout`; the connection is closed after the answer.
+    pub(super) fn request_timeout(message: impl Into<String>) -> Self {
+        let mut error = Self::new(StatusCode::REQUEST_TIMEOUT, "request_timeout", message);
+        error.close = true;
+        error
+    }
+
+    /// The status code.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The error code of the body (`"not_found"`, `"unavailable"`, …).
+    pub fn code(&self) -> &'static str {
+        self.code
+    }
+
     pub(super) fn internal(what: &str, e: impl std::fmt::Display) -> Self {
         error!(error = %e, "{what}");
         Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", format!("{what} failed"))
@@ -68,8 +103,15 @@ impl IntoResponse for ApiError {
                 self.errors.iter().map(|(code, message)| json!({"error": code, "message": message})).collect();
         }
         let mut response = (self.status, Json(body)).into_response();
+        let headers = response.headers_mut();
         if self.status == StatusCode::UNAUTHORIZED {
-            response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if let Some(after) = self.retry_after {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(after.as_secs().max(1)));
+        }
+        if self.close {
+            headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
         }
         response
     }
@@ -77,6 +119,10 @@ impl IntoResponse for ApiError {
 
 impl From<DbError> for ApiError {
     fn from(e: DbError) -> Self {
+        if e.is_unavailable() {
+            warn!(error = %e, "database unavailable");
+            return ApiError::unavailable("the database is unavailable; try again shortly", Duration::from_secs(2));
+        }
         ApiError::internal("database", e)
     }
 }

@@ -1,5 +1,6 @@
 //! The auth extractor: a route that takes a [`Caller`] answers only requests with a valid
-//! bearer token, and gets its verified claims.
+//! bearer token (exactly one `Authorization` header: 400 for two), and gets its verified
+//! claims.
 
 use std::sync::Arc;
 
@@ -23,7 +24,14 @@ impl FromRequestParts<Arc<AppState>> for Caller {
             info!(reason = %e, "request refused: bad token");
             ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", e.to_string())
         };
-        let value = parts.headers.get(header::AUTHORIZATION).ok_or_else(|| unauthorized(AuthError::Missing))?;
+        let mut values = parts.headers.get_all(header::AUTHORIZATION).iter();
+        let value = values.next().ok_or_else(|| unauthorized(AuthError::Missing))?;
+        if values.next().is_some() {
+            // Which one would count is a matter of who reads the request (a proxy, a cache,
+            // this service): refuse instead of choosing.
+            info!("request refused: more than one Authorization header");
+            return Err(ApiError::bad_request("send exactly one Authorization header"));
+        }
         let value = value.to_str().map_err(|_| unauthorized(AuthError::Missing))?;
         let token = match value.split_once(' ') {
             Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() => token.trim(),

@@ -1,6 +1,7 @@
 //! The local stand-in for S3 when uploads go to a folder: `POST /uploads` takes the same
-//! presigned form as S3, applies the same checks, stores the file and starts processing
-//! (where S3 would send an event notification).
+//! presigned form as S3, applies the same checks, stores the file and queues its processing
+//! (where S3 would send an event notification). The answer (204) comes only once the job is
+//! recorded, so an acknowledged upload is processed even if the service crashes.
 
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -11,7 +12,6 @@ use axum::http::StatusCode;
 use thumbing_storage::PutOptions;
 use tracing::info;
 
-use super::processing::start_processing;
 use super::{ApiError, AppState};
 use crate::presign;
 
@@ -74,6 +74,9 @@ async fn receive(state: &Arc<AppState>, form: &mut Multipart) -> Result<StatusCo
     if !verified.content_type.starts_with("image/") {
         return Err(ApiError::forbidden("only images may be uploaded"));
     }
+    // A place in the processing queue before anything is stored: a refused upload (503)
+    // changes nothing.
+    let reservation = state.reserve_job(sub)?;
 
     let mut data = Vec::new();
     while let Some(chunk) = file.chunk().await.map_err(multipart_error)? {
@@ -99,8 +102,17 @@ async fn receive(state: &Arc<AppState>, form: &mut Multipart) -> Result<StatusCo
             PutOptions::default().content_type(verified.content_type.clone()),
         )
         .await
-        .map_err(|e| ApiError::internal("storing the upload", e))?;
+        .map_err(|e| {
+            if e.is_transient() {
+                ApiError::unavailable(
+                    "the storage is unavailable; try again shortly",
+                    std::time::Duration::from_secs(2),
+                )
+            } else {
+                ApiError::internal("storing the upload", e)
+            }
+        })?;
     info!(key = verified.key, "upload stored");
-    start_processing(state.clone(), sub.to_owned(), verified.key.clone());
+    state.enqueue(reservation, sub, &verified.key).await?;
     Ok(StatusCode::NO_CONTENT)
 }

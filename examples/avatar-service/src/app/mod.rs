@@ -13,8 +13,10 @@
 //! | `dev_sign_in` | the development issuer's sign-in, users and JWKS (`/dev/…`) |
 //! | `uploads` | upload forms (`/avatars/key_upload`) and upload notices (`/avatars/uploaded`) |
 //! | `local_s3` | the local stand-in for S3's presigned POST (`/uploads`) |
-//! | `processing` | background processing of uploads with the Lambda handler, and its status |
 //! | `regenerate` | the `regenerate` command: every stored upload through the current settings again |
+//! | `queue` | the bounded job queue both upload routes feed, and the per-user rate limit |
+//! | `processing` | the workers: durable jobs run through the Lambda handler, retried, and their status |
+//! | `server` | the HTTP/1 server: connection cap, header, idle and body timeouts |
 //! | `avatars` | avatar URLs and the CDN stand-in that serves them (`/avatars/<file>`) |
 //! | `static_files` | the page, its assets and the WebAssembly package |
 
@@ -34,8 +36,10 @@ mod dev_sign_in;
 mod local_s3;
 mod processing;
 mod profiles;
+mod queue;
 mod regenerate;
 mod router;
+mod server;
 mod startup;
 mod static_files;
 mod uploads;
@@ -55,5 +59,6 @@ struct AppState {
     dev: Option<DevIssuer>,
     upload_credentials: Credentials,
     upload_region: String,
-    processing: processing::Tracker,
+    queue: Arc<queue::JobQueue>,
+    notify_limiter: queue::RateLimiter,
 }

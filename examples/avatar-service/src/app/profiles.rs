@@ -22,6 +22,58 @@ pub const MAX_DISPLAY_NAME_CHARS: usize = 64;
 /// Longest bio, in characters.
 pub const MAX_BIO_CHARS: usize = 500;
 
+/// Characters that change the direction of the text around them: embeddings, overrides,
+/// isolates and their terminators (U+202A–U+202E, U+2066–U+2069) and the direction marks
+/// (U+200E, U+200F, U+061C). In a name they can make other text shown beside it read
+/// backwards ("moc.elgoog" shown as "google.com").
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
+}
+
+/// Characters that show as nothing: zero-width space, (non-)joiners, word joiner, invisible
+/// operators, the byte-order mark, the Mongolian vowel separator. They let two names that
+/// look the same differ.
+fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}' | '\u{180E}')
+}
+
+/// Why a display name cannot be used, beyond its length; `None` when it can.
+///
+/// A zero-width joiner between two symbols (the emoji sequences 👩‍💻, 👨‍👩‍👧) is allowed;
+/// anywhere else it is refused with the other invisible characters.
+fn display_name_problem(name: &str) -> Option<&'static str> {
+    let chars: Vec<char> = name.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        if c.is_control() {
+            return Some("control characters");
+        }
+        if is_bidi_control(c) {
+            return Some("characters that change the text direction");
+        }
+        let emoji_joiner = c == '\u{200D}'
+            && i > 0
+            && chars.get(i + 1).is_some_and(|next| !next.is_alphanumeric() && !next.is_whitespace())
+            && !chars[i - 1].is_alphanumeric()
+            && !chars[i - 1].is_whitespace();
+        if is_invisible(c) && !emoji_joiner {
+            return Some("invisible characters");
+        }
+    }
+    None
+}
+
+/// Why a bio cannot be used, beyond its length: control characters other than line breaks
+/// and tabs, or text-direction overrides; `None` when it can.
+fn bio_problem(bio: &str) -> Option<&'static str> {
+    if bio.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
+        return Some("control characters (other than line breaks and tabs)");
+    }
+    if bio.chars().any(|c| matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')) {
+        return Some("text-direction overrides");
+    }
+    None
+}
+
 /// A new user's handle: their user name, lower-cased and cleaned, or `user-<sub prefix>`.
 fn handle_from(username: Option<&str>, sub: &str) -> String {
     let cleaned: String = username
@@ -102,15 +154,19 @@ pub(super) async fn update_profile(
     let display_name = update.display_name.trim();
     if display_name.is_empty() {
         problems.push(("display_name_blank", "the display name must not be blank".to_string()));
-    } else if display_name.chars().count() > MAX_DISPLAY_NAME_CHARS || display_name.chars().any(char::is_control) {
+    } else if display_name.chars().count() > MAX_DISPLAY_NAME_CHARS {
         problems.push((
             "display_name_too_long",
-            format!("the display name must be at most {MAX_DISPLAY_NAME_CHARS} characters, without control characters"),
+            format!("the display name must be at most {MAX_DISPLAY_NAME_CHARS} characters"),
         ));
+    } else if let Some(what) = display_name_problem(display_name) {
+        problems.push(("display_name_invalid", format!("the display name must not contain {what}")));
     }
     let bio = update.bio.as_deref().map(str::trim).filter(|b| !b.is_empty());
     if bio.is_some_and(|b| b.chars().count() > MAX_BIO_CHARS) {
         problems.push(("bio_too_long", format!("the bio must be at most {MAX_BIO_CHARS} characters")));
+    } else if let Some(what) = bio.and_then(bio_problem) {
+        problems.push(("bio_invalid", format!("the bio must not contain {what}")));
     }
     if let Some(error) = ApiError::unprocessable_all(problems) {
         return Err(error);
@@ -122,4 +178,36 @@ pub(super) async fn update_profile(
         .await?
         .ok_or_else(|| ApiError::not_found("the user disappeared"))?;
     Ok(Json(state.profile_json(&user).await?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_names_refuse_direction_controls_and_invisible_characters() {
+        for ok in ["Ada Lovelace", "Grace 🚀", "👩\u{200D}💻 Ada", "José Ñúñez", "محمد", "李小龙"] {
+            assert_eq!(display_name_problem(ok), None, "{ok:?}");
+        }
+        for (bad, what) in [
+            ("evil\u{202E}moc.elgoog", "direction"),
+            ("a\u{2066}b", "direction"),
+            ("a\u{200F}b", "direction"),
+            ("ad\u{200B}a", "invisible"),
+            ("a\u{200D}b", "invisible"),
+            ("\u{FEFF}ada", "invisible"),
+            ("nul\u{0}", "control"),
+            ("esc\u{1b}[31m", "control"),
+        ] {
+            assert!(display_name_problem(bad).is_some_and(|p| p.contains(what)), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn bios_keep_line_breaks_and_refuse_other_controls() {
+        assert_eq!(bio_problem("line one\nline two\r\n\tindented, مرحبا \u{200F}"), None);
+        for bad in ["nul\u{0}byte", "escape \u{1b}[2J", "del\u{7f}", "c1\u{85}", "flip\u{202E}txt", "iso\u{2067}late"] {
+            assert!(bio_problem(bad).is_some(), "{bad:?}");
+        }
+    }
 }

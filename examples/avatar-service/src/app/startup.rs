@@ -8,11 +8,13 @@ use std::sync::Arc;
 
 use thumbing_storage::{LocalStore, S3Store, Store};
 use tokio::net::TcpListener;
-use tracing::{info, warn};
+use tracing::{error, info, warn};
 
 use super::AppState;
-use super::processing::Tracker;
+use super::processing::{resume_unfinished, spawn_workers};
+use super::queue::{JobQueue, RateLimiter};
 use super::router::router;
+use super::server::serve;
 use crate::auth::{DevIssuer, SigningKey, Verifier};
 use crate::config::{IssuerConfig, ServiceConfig, StorageConfig};
 use crate::db::{Db, DbError};
@@ -43,6 +45,16 @@ pub enum StartError {
     /// The S3 client could not be built.
     #[error("storage: {0}")]
     Storage(String),
+    /// The development issuer would hand out tokens beyond this machine.
+    #[error(
+        "refusing to start: the development issuer signs a token for anyone who asks, and {addr} is reachable \
+         from other machines. Configure a real issuer (USER_POOL_ID or OIDC_ISSUER), or listen on a loopback \
+         address (--bind 127.0.0.1:8080), or set DEV_ISSUER_ON_NETWORK=true to expose it anyway"
+    )]
+    DevIssuerOnNetwork {
+        /// The address.
+        addr: SocketAddr,
+    },
 }
 
 /// A bound, ready-to-run service.
@@ -62,6 +74,12 @@ impl Service {
     /// Binds the address, opens and migrates the database, prepares storage and the token
     /// verifier.
     pub async fn bind(config: ServiceConfig) -> Result<Service, StartError> {
+        if matches!(config.issuer, IssuerConfig::Dev) && !config.bind.ip().is_loopback() {
+            if !config.dev_issuer_on_network {
+                return Err(StartError::DevIssuerOnNetwork { addr: config.bind });
+            }
+            warn_dev_issuer_on_network(config.bind);
+        }
         let listener =
             TcpListener::bind(config.bind).await.map_err(|source| StartError::Bind { addr: config.bind, source })?;
         let addr = listener.local_addr().map_err(|source| StartError::Bind { addr: config.bind, source })?;
@@ -78,6 +96,8 @@ impl Service {
         let (store, upload_credentials, upload_region) = open_store(&config)?;
         let (verifier, dev) = token_verifier(&config, &public_url)?;
 
+        let queue = JobQueue::new(config.processing.workers, config.processing.max_queued);
+        let notify_limiter = RateLimiter::new(config.processing.notify_per_minute);
         let state = Arc::new(AppState {
             config,
             public_url,
@@ -87,8 +107,11 @@ impl Service {
             dev,
             upload_credentials,
             upload_region,
-            processing: Tracker::default(),
+            queue,
+            notify_limiter,
         });
+        // Uploads acknowledged before the last stop (or crash) and not yet processed.
+        resume_unfinished(&state).await?;
         Ok(Service { listener, addr, state })
     }
 
@@ -117,8 +140,22 @@ impl Service {
             storage = if matches!(state.config.storage, StorageConfig::Local) { "local" } else { "s3" },
             "avatar service listening"
         );
+        info!(
+            workers = state.queue.workers(),
+            max_queued = state.config.processing.max_queued,
+            max_connections = state.config.connections.max_connections,
+            "processing queue and connection limits"
+        );
+        let workers = spawn_workers(&state);
         let app = router(state.clone());
-        let result = axum::serve(self.listener, app).with_graceful_shutdown(shutdown).await;
+        let result = serve(self.listener, app, state.config.connections.clone(), shutdown).await;
+        // Jobs still running are finished if they can be within the grace period; the rest
+        // stay recorded and are resumed at the next start.
+        state.queue.close();
+        let all = futures_util::future::join_all(workers);
+        if tokio::time::timeout(std::time::Duration::from_secs(10), all).await.is_err() {
+            warn!("processing still running at shutdown: its jobs are resumed at the next start");
+        }
         state.db.close().await;
         result
     }
@@ -138,7 +175,7 @@ pub(super) fn open_store(config: &ServiceConfig) -> Result<(Arc<dyn Store>, Cred
             ))
         }
         StorageConfig::S3 { endpoint, region, credentials } => {
-            let mut builder = S3Store::builder().region(region.clone()).credentials(
+            let mut builder = S3Store::builder().region(region.clone()).attempt_timeout(config.s3_timeout).credentials(
                 credentials.access_key_id.clone(),
                 credentials.secret_access_key.clone(),
                 credentials.session_token.clone(),
@@ -159,7 +196,7 @@ fn token_verifier(config: &ServiceConfig, public_url: &str) -> Result<(Verifier,
         IssuerConfig::Dev => {
             let key = SigningKey::load_or_generate(&config.data_dir.join("dev-issuer-key.der"))
                 .map_err(|e| StartError::DataDir { path: config.data_dir.clone(), message: e.to_string() })?;
-            let dev = DevIssuer::new(format!("{public_url}/dev"), key);
+            let dev = DevIssuer::new(format!("{public_url}/dev"), key).with_numbered_users(config.dev_extra_users);
             (dev.verifier(config.jwt_leeway), Some(dev))
         }
         IssuerConfig::Cognito { issuer, client_id } => {
@@ -170,6 +207,18 @@ fn token_verifier(config: &ServiceConfig, public_url: &str) -> Result<(Verifier,
             (Verifier::remote(issuer, client_id, jwks_url, config.jwt_leeway, config.jwks_min_refresh), None)
         }
     })
+}
+
+/// Says loudly, on standard error and in the log, that anyone who reaches `addr` can sign in
+/// as any demo user.
+fn warn_dev_issuer_on_network(addr: SocketAddr) {
+    let banner = "!".repeat(78);
+    eprintln!(
+        "{banner}\n!! DEV_ISSUER_ON_NETWORK=true: the development issuer listens on {addr}.\n\
+         !! Anyone who can reach this address can sign in as any demo user (POST /dev/sign-in).\n\
+         !! Never run it like this where strangers can connect.\n{banner}"
+    );
+    error!(%addr, "the development issuer is exposed beyond loopback (DEV_ISSUER_ON_NETWORK=true): anyone who reaches it can sign in as any demo user");
 }
 
 /// A random secret stored in `path` (created with mode 0600 on first use).

@@ -13,7 +13,6 @@ use serde_json::json;
 
 use super::api_error::json_body;
 use super::caller::Caller;
-use super::processing::start_processing;
 use super::{ApiError, AppState};
 use crate::config::StorageConfig;
 use crate::presign::{self, PostPolicy};
@@ -76,13 +75,18 @@ struct Uploaded {
     key: String,
 }
 
-/// The stand-in for the S3 event notification when uploads go to S3.
+/// `POST /avatars/uploaded`: the stand-in for the S3 event notification when uploads go to
+/// S3. Routed only in S3 mode (in local mode `POST /uploads` queues the job itself), and
+/// limited per user (`NOTIFY_RATE_PER_MINUTE`): each call costs a `HEAD` and may queue a job.
 pub(super) async fn uploaded(
     State(state): State<Arc<AppState>>,
     Caller(claims): Caller,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
+    if let Err(wait) = state.notify_limiter.check(&claims.sub) {
+        return Err(ApiError::rate_limited("too many upload notices; try again shortly", wait));
+    }
     let request: Uploaded = json_body(&headers, &body)?;
     let owned = request
         .key
@@ -91,14 +95,17 @@ pub(super) async fn uploaded(
     if !owned {
         return Err(ApiError::forbidden("the key is not one of your upload keys"));
     }
-    let exists = state
-        .store
-        .head(&state.config.uploads_bucket, &request.key)
-        .await
-        .map_err(|e| ApiError::internal("reading the upload", e))?;
+    let exists = state.store.head(&state.config.uploads_bucket, &request.key).await.map_err(|e| {
+        if e.is_transient() {
+            ApiError::unavailable("the storage is unavailable; try again shortly", std::time::Duration::from_secs(2))
+        } else {
+            ApiError::internal("reading the upload", e)
+        }
+    })?;
     if exists.is_none() {
         return Err(ApiError::not_found("nothing was uploaded under that key"));
     }
-    start_processing(state.clone(), claims.sub.clone(), request.key);
+    let reservation = state.reserve_job(&claims.sub)?;
+    state.enqueue(reservation, &claims.sub, &request.key).await?;
     Ok((StatusCode::ACCEPTED, Json(json!({"state": "processing"}))))
 }
