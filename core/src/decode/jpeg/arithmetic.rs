@@ -15,7 +15,7 @@
 //! magnitudes are checked against the block, and data that runs out is fed as zero bytes (as
 //! T.81 D.2.6 says at a marker) and reported as truncated past the end of the file.
 
-use super::entropy::{Keep, band};
+use super::entropy::Keep;
 use super::huffman::Unsupported;
 
 /// The conditioning parameters of the DAC segment (T.81 B.2.4.3): for each DC table the
@@ -542,19 +542,7 @@ pub(crate) fn ac_refine(
     let bins = &mut state.ac[coding.ac];
     let plus = 1i16 << band.al;
     let minus = -1i16 << band.al;
-    let band_mask = self::band(band.ss, band.se);
-    let mut nonzero = match history.as_deref() {
-        Some(&h) => h & band_mask,
-        None => {
-            let mut m = 0u64;
-            for k in band.ss..=band.se {
-                if keep.stored & (1 << k) != 0 && coefs[usize::from(keep.slot[k])] != 0 {
-                    m |= 1 << k;
-                }
-            }
-            m
-        }
-    };
+    let mut nonzero = keep.nonzero_in_band(coefs, history.as_deref().copied(), (band.ss, band.se));
     // EOBx: the last position already non-zero (0 when none is).
     let last = if nonzero == 0 { 0 } else { 63 - nonzero.leading_zeros() as usize };
     let mut k = band.ss;

@@ -221,6 +221,28 @@ impl Component {
         (x < self.region_w && y < self.region_h).then(|| (y * self.region_w + x) * self.keep.per_block)
     }
 
+    /// The stored coefficients of block (`bx`, `by`) with the layout they are kept in, or
+    /// `scratch` outside the region (cleared first when `clear`: a sequential block is decoded
+    /// onto zeros).
+    fn block_coefs<'a>(
+        &'a mut self,
+        bx: usize,
+        by: usize,
+        scratch: &'a mut [i16],
+        clear: bool,
+    ) -> (&'a Keep, &'a mut [i16]) {
+        let coefs = match self.coefs_at(bx, by) {
+            Some(at) => &mut self.coefs[at..at + self.keep.per_block],
+            None => {
+                if clear {
+                    scratch.fill(0);
+                }
+                scratch
+            }
+        };
+        (&self.keep, coefs)
+    }
+
     /// What a progressive scan decodes block (`bx`, `by`) into: the kept corner, its stored
     /// coefficients (`scratch` outside the region) and its record of non-zero coefficients
     /// when one is kept. Outside the region nothing is stored, so a refinement scan can only
@@ -561,11 +583,7 @@ impl Frame {
                 stop,
                 |reader, state: &mut EntropyState, i, bx, by| {
                     let (c, table) = dc_tables[i];
-                    let component = &mut components[c];
-                    let coefs = match component.coefs_at(bx, by) {
-                        Some(at) => &mut component.coefs[at..at + component.keep.per_block],
-                        None => &mut scratch[..],
-                    };
+                    let (_, coefs) = components[c].block_coefs(bx, by, &mut scratch, false);
                     match table {
                         Some(table) => entropy::dc_first(reader, table, &mut state.predictors[i], scan.al, coefs),
                         None => {
@@ -617,15 +635,8 @@ impl Frame {
                 stop,
                 |decoder, state: &mut Box<_>, i, bx, by| {
                     let (c, coding) = &coding[i];
-                    let component = &mut components[*c];
-                    let coefs = match component.coefs_at(bx, by) {
-                        Some(at) => &mut component.coefs[at..at + component.keep.per_block],
-                        None => {
-                            scratch.fill(0);
-                            &mut scratch[..]
-                        }
-                    };
-                    arithmetic::sequential_block(decoder, state, i, coding, &component.keep, coefs)
+                    let (keep, coefs) = components[*c].block_coefs(bx, by, &mut scratch, true);
+                    arithmetic::sequential_block(decoder, state, i, coding, keep, coefs)
                 },
             );
         }
@@ -638,11 +649,7 @@ impl Frame {
                 stop,
                 |decoder, state: &mut Box<_>, i, bx, by| {
                     let (c, coding) = &coding[i];
-                    let component = &mut components[*c];
-                    let coefs = match component.coefs_at(bx, by) {
-                        Some(at) => &mut component.coefs[at..at + component.keep.per_block],
-                        None => &mut scratch[..],
-                    };
+                    let (_, coefs) = components[*c].block_coefs(bx, by, &mut scratch, false);
                     if scan.ah == 0 {
                         arithmetic::dc_first(decoder, state, i, coding, scan.al, coefs)
                     } else {

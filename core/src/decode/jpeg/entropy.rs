@@ -49,6 +49,25 @@ pub(crate) struct Keep {
 }
 
 impl Keep {
+    /// The zigzag positions of `band` (bits `ss..=se`) whose coefficient is already non-zero
+    /// before a refinement scan: from the block's record `history` when it keeps one, else
+    /// from its stored coefficients.
+    #[inline]
+    pub(crate) fn nonzero_in_band(&self, coefs: &[i16], history: Option<u64>, (ss, se): (usize, usize)) -> u64 {
+        match history {
+            Some(h) => h & band(ss, se),
+            None => {
+                let mut m = 0u64;
+                for k in ss..=se {
+                    if self.stored & (1 << k) != 0 && coefs[usize::from(self.slot[k])] != 0 {
+                        m |= 1 << k;
+                    }
+                }
+                m
+            }
+        }
+    }
+
     /// The corner a `w`×`h` transform needs (each 1..=8).
     pub fn new(w: usize, h: usize) -> Keep {
         debug_assert!((1..=8).contains(&w) && (1..=8).contains(&h));
@@ -359,20 +378,7 @@ pub(crate) fn ac_refine(
 ) -> Result<(), Unsupported> {
     let plus = 1i16 << band.al;
     let minus = -1i16 << band.al;
-    let band_mask = self::band(band.ss, band.se);
-    let mut nonzero = match history.as_deref() {
-        Some(&h) => h & band_mask,
-        None => {
-            let mut m = 0u64;
-            for k in band.ss..=band.se {
-                let slot = keep.slot[k];
-                if slot != NOT_STORED && coefs[usize::from(slot)] != 0 {
-                    m |= 1 << k;
-                }
-            }
-            m
-        }
-    };
+    let mut nonzero = keep.nonzero_in_band(coefs, history.as_deref().copied(), (band.ss, band.se));
     // Reads the correction bit of the non-zero coefficient at position k.
     let correct = |reader: &mut BitReader<'_>, coefs: &mut [i16], k: usize| {
         if reader.bit() {
