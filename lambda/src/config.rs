@@ -55,8 +55,8 @@ impl std::str::FromStr for FailureAction {
 /// | `FOLDER_OUTPUT` | `avatars` | folder of the destination bucket the avatars go to |
 /// | `PROCESS_WIDTH`, `PROCESS_HEIGHT` | `512` | size of the main avatar, `<stem>.jpg` |
 /// | `SIZES` | unset | e.g. `512,128`: the first is the main square avatar, each further size `s` is also written as `<stem>-<s>.jpg` |
-/// | `OUTPUT_FORMAT` | `jpeg` | `jpeg`, `png` or `webp` (sets the extension and `Content-Type`); the words of [`OutputFormat`] |
-/// | `QUALITY` | `80` | JPEG quality, 1–100 |
+/// | `OUTPUT_FORMAT` | `jpeg` | `jpeg`, `png`, `webp` (lossy), `webp-lossless` or `avif` (sets the extension and `Content-Type`); the words of [`OutputFormat`]. A list such as `jpeg,webp,avif` writes every size in each format (`<stem>.jpg`, `<stem>.webp`, `<stem>.avif`, …): the first is the main one |
+/// | `QUALITY` | `80` | quality of JPEG, lossy WebP and AVIF, 1–100 |
 /// | `CROP` | `centre` | `centre`, `smart`, or a focal point `x,y` in 0–1; the words of [`Crop`] |
 /// | `CACHE_CONTROL` | `public, max-age=300` | `Cache-Control` of the written avatars |
 /// | `MAX_PIXELS` | 100 000 000 | larger images are rejected from their header, before decoding |
@@ -97,9 +97,12 @@ pub struct Config {
     pub height: u32,
     /// Further square sizes, each written as `<stem>-<size>.<ext>`.
     pub extra_sizes: Vec<u32>,
-    /// Output format.
+    /// Output format of the main avatar (the first of `OUTPUT_FORMAT`).
     pub format: OutputFormat,
-    /// JPEG quality, 1–100.
+    /// Further formats every size is also written in (the rest of `OUTPUT_FORMAT`), each
+    /// with its own extension: `<stem>.webp`, `<stem>-128.avif`.
+    pub extra_formats: Vec<OutputFormat>,
+    /// Quality of the lossy formats, 1–100.
     pub quality: u8,
     /// Where the cover crop is placed.
     pub crop: Crop,
@@ -113,11 +116,13 @@ pub struct Config {
     pub on_failure: FailureAction,
 }
 
-/// One file the handler writes for an upload: its key and box size.
+/// One file the handler writes for an upload: its key, box size and format.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutputSpec {
     /// The key in the destination bucket.
     pub key: String,
+    /// The format of the file (its `Content-Type`).
+    pub format: OutputFormat,
     /// Width of the box.
     pub width: u32,
     /// Height of the box.
@@ -184,6 +189,7 @@ impl Config {
             height: 512,
             extra_sizes: Vec::new(),
             format: OutputFormat::Jpeg,
+            extra_formats: Vec::new(),
             quality: 80,
             crop: Crop::Centre,
             cache_control: DEFAULT_CACHE_CONTROL.into(),
@@ -345,8 +351,20 @@ impl Config {
                 .ok_or_else(|| "expected a whole number above 0".into())
         });
         parse("ON_FAILURE", "a failure action", &mut |v| v.parse().map(|a| config.on_failure = a));
-        if let Some(format) = word(get("OUTPUT_FORMAT"), "OUTPUT_FORMAT", &mut problems) {
-            config.format = format;
+        if let Some(list) = get("OUTPUT_FORMAT") {
+            let mut formats = Vec::new();
+            for item in list.split(',') {
+                match word::<OutputFormat>(Some(item.trim().to_owned()), "OUTPUT_FORMAT", &mut problems) {
+                    Some(format) if formats.contains(&format) => {
+                        problems.push(format!("OUTPUT_FORMAT={list:?} lists {format} twice"));
+                    }
+                    Some(format) => formats.push(format),
+                    None => {}
+                }
+            }
+            if let Some((&main, extra)) = formats.split_first() {
+                (config.format, config.extra_formats) = (main, extra.to_vec());
+            }
         }
         if let Some(crop) = word(get("CROP"), "CROP", &mut problems) {
             config.crop = crop;
@@ -393,6 +411,20 @@ impl Config {
         if let Err(e) = self.options().validate() {
             problems.push(e.to_string());
         }
+        for format in &self.extra_formats {
+            if let Err(e) = format.check_available() {
+                problems.push(e.to_string());
+            }
+        }
+        let formats = self.formats();
+        for (i, format) in formats.iter().enumerate() {
+            if let Some(first) = formats[..i].iter().find(|f| f.extension() == format.extension()) {
+                problems.push(format!(
+                    "OUTPUT_FORMAT lists {first} and {format}, which would both be written as .{} files",
+                    format.extension()
+                ));
+            }
+        }
         for (name, prefix) in [
             ("FOLDER_INPUT", &self.input_prefix),
             ("FOLDER_OUTPUT", &self.output_prefix),
@@ -437,15 +469,35 @@ impl Config {
         thumbing::Options::new().boxes(boxes).format(self.format).quality(self.quality).crop(self.crop).limits(limits)
     }
 
-    /// The files written for the upload `key`, main avatar first, or `None` when the key
-    /// has no file name (a folder marker such as `uploads/`). The stem is the file name
-    /// without its last extension, as in `path.parse(key).name` of Node.js.
+    /// Every output format, the main one first.
     ///
     /// ```
-    /// let c = thumbing_lambda::handler::Config::new("assets");
+    /// use thumbing::OutputFormat;
+    /// let mut c = thumbing_lambda::handler::Config::new("assets");
+    /// c.extra_formats = vec![OutputFormat::WebP];
+    /// assert_eq!(c.formats(), [OutputFormat::Jpeg, OutputFormat::WebP]);
+    /// ```
+    pub fn formats(&self) -> Vec<OutputFormat> {
+        std::iter::once(self.format).chain(self.extra_formats.iter().copied()).collect()
+    }
+
+    /// The files written for the upload `key`, main avatar first, or `None` when the key
+    /// has no file name (a folder marker such as `uploads/`). The stem is the file name
+    /// without its last extension, as in `path.parse(key).name` of Node.js. With several
+    /// formats, each size comes in every format, in the order of [`Config::formats`]: the
+    /// order of [`thumbing::Options::process_formats`].
+    ///
+    /// ```
+    /// use thumbing::OutputFormat;
+    /// let mut c = thumbing_lambda::handler::Config::new("assets");
     /// assert_eq!(c.outputs("u/1234.abcd.png").unwrap()[0].key, "avatars/1234.abcd.jpg");
     /// assert_eq!(c.outputs(".hidden").unwrap()[0].key, "avatars/.hidden.jpg");
     /// assert!(c.outputs("uploads/").is_none());
+    ///
+    /// c.extra_sizes = vec![128];
+    /// c.extra_formats = vec![OutputFormat::Avif];
+    /// let keys: Vec<String> = c.outputs("u/me.png").unwrap().into_iter().map(|o| o.key).collect();
+    /// assert_eq!(keys, ["avatars/me.jpg", "avatars/me.avif", "avatars/me-128.jpg", "avatars/me-128.avif"]);
     /// ```
     pub fn outputs(&self, key: &str) -> Option<Vec<OutputSpec>> {
         let name = key.rsplit('/').next().unwrap_or(key);
@@ -456,14 +508,19 @@ impl Config {
         if stem.is_empty() {
             return None;
         }
-        let (prefix, ext) = (&self.output_prefix, self.format.extension());
-        let main = OutputSpec { key: format!("{prefix}{stem}.{ext}"), width: self.width, height: self.height };
-        let extra = self.extra_sizes.iter().map(|&s| OutputSpec {
-            key: format!("{prefix}{stem}-{s}.{ext}"),
-            width: s,
-            height: s,
+        let prefix = &self.output_prefix;
+        let formats = self.formats();
+        let boxes = std::iter::once((self.width, self.height, String::new()))
+            .chain(self.extra_sizes.iter().map(|&s| (s, s, format!("-{s}"))));
+        let outputs = boxes.flat_map(|(width, height, suffix)| {
+            formats.iter().map(move |&format| OutputSpec {
+                key: format!("{prefix}{stem}{suffix}.{}", format.extension()),
+                format,
+                width,
+                height,
+            })
         });
-        Some(std::iter::once(main).chain(extra).collect())
+        Some(outputs.collect())
     }
 
     /// A short description of everything that changes the output bytes. It is stored
@@ -478,7 +535,8 @@ impl Config {
         for size in &self.extra_sizes {
             s.push_str(&format!("+{size}"));
         }
-        format!("{s} {} q{} {:?}", self.format, self.quality, self.crop)
+        let formats: Vec<&str> = self.formats().iter().map(|f| f.name()).collect();
+        format!("{s} {} q{} {:?}", formats.join(","), self.quality, self.crop)
     }
 }
 
@@ -551,6 +609,26 @@ mod tests {
         assert_eq!(c.on_failure, FailureAction::Move);
         let keys: Vec<_> = c.outputs("in/x.png").unwrap().into_iter().map(|o| o.key).collect();
         assert_eq!(keys, ["out/avatars/x.webp", "out/avatars/x-64.webp", "out/avatars/x-32.webp"]);
+    }
+
+    #[test]
+    fn output_format_lists_several_formats() {
+        let c = from(&[("DEST_BUCKET_NAME", "a"), ("OUTPUT_FORMAT", "avif, jpeg,webp")]).unwrap();
+        assert_eq!(c.formats(), [OutputFormat::Avif, OutputFormat::Jpeg, OutputFormat::WebP]);
+        assert_eq!(c.fingerprint(), "512x512 avif,jpeg,webp q80 Centre");
+        let specs = c.outputs("up/me.png").unwrap();
+        let got: Vec<_> = specs.iter().map(|o| (o.key.as_str(), o.format.mime_type())).collect();
+        assert_eq!(
+            got,
+            [("avatars/me.avif", "image/avif"), ("avatars/me.jpg", "image/jpeg"), ("avatars/me.webp", "image/webp")]
+        );
+
+        let err = from(&[("DEST_BUCKET_NAME", "a"), ("OUTPUT_FORMAT", "jpeg,gif,jpg")]).unwrap_err();
+        assert_eq!(err.problems().len(), 2, "{err}");
+        assert!(err.problems()[0].contains(r#"OUTPUT_FORMAT "gif" is not one of"#), "{err}");
+        assert!(err.problems()[1].contains("lists jpeg twice"), "{err}");
+        let err = from(&[("DEST_BUCKET_NAME", "a"), ("OUTPUT_FORMAT", "webp,webp-lossless")]).unwrap_err();
+        assert!(err.to_string().contains("both be written as .webp files"), "{err}");
     }
 
     #[test]

@@ -451,6 +451,38 @@ async fn extra_sizes_and_formats() {
     let o = store.object("assets", "avatars/me.webp").unwrap();
     assert_eq!(o.content_type.as_deref(), Some("image/webp"));
     assert_eq!(thumbing::probe(&o.data).unwrap().format, thumbing::ImageFormat::WebP);
+
+    // Several formats per upload: every size in each, with its own Content-Type.
+    let store = MemoryStore::new();
+    store.insert("uploads", "me.jpg", PHOTO_A.to_vec());
+    let c = Config::from_lookup(|name| match name {
+        "DEST_BUCKET_NAME" => Some("assets".into()),
+        "SIZES" => Some("128,32".into()),
+        "OUTPUT_FORMAT" => Some("jpeg, webp,avif".into()),
+        _ => None,
+    })
+    .unwrap();
+    let report = handle_event(&store, &c, event(vec![record("uploads", "me.jpg")])).await.unwrap();
+    let Outcome::Processed { outputs } = &report.records[0].outcome else { panic!("{report:?}") };
+    let keys: Vec<_> = outputs.iter().map(|o| o.key.as_str()).collect();
+    let expected =
+        ["me.jpg", "me.webp", "me.avif", "me-32.jpg", "me-32.webp", "me-32.avif"].map(|k| format!("avatars/{k}"));
+    assert_eq!(keys, expected);
+    for key in &expected {
+        let o = store.object("assets", key).unwrap();
+        let mime = match &key[key.rfind('.').unwrap()..] {
+            ".jpg" => "image/jpeg",
+            ".webp" => "image/webp",
+            _ => "image/avif",
+        };
+        assert_eq!(o.content_type.as_deref(), Some(mime), "{key}");
+        if mime == "image/avif" {
+            assert_eq!(&o.data[4..12], b"ftypavif", "{key}");
+        } else {
+            let info = thumbing::probe(&o.data).unwrap();
+            assert_eq!(info.width, if key.contains("-32") { 32 } else { 128 }, "{key}");
+        }
+    }
 }
 
 #[tokio::test]
