@@ -78,7 +78,8 @@
 //! - `webp` (default): lossy WebP output ([`OutputFormat::WebP`]) with libwebp's encoder,
 //!   built from C (needs a C compiler). Lossless WebP ([`OutputFormat::WebPLossless`]) is
 //!   pure Rust and always there.
-//! - `avif` (default): AVIF output ([`OutputFormat::Avif`]) with rav1e, pure Rust.
+//! - `avif` (opt-in): AVIF output ([`OutputFormat::Avif`]) with rav1e, pure Rust but slow to
+//!   compile; the command, the Python module and the Lambda function turn it on.
 //!
 //! Without `webp` or `avif`, asking for that format is an [`Error::InvalidOptions`] naming
 //! the feature ([`OutputFormat::is_available`] tells beforehand); the WebAssembly package

@@ -166,7 +166,7 @@ impl Options {
     }
 
     /// The output format (default [`OutputFormat::Jpeg`]). Lossy WebP and AVIF need their
-    /// cargo features (on by default): without them [`Options::validate`] fails with
+    /// cargo features (`webp` on by default, `avif` opt-in): without them [`Options::validate`] fails with
     /// [`Error::InvalidOptions`] naming the feature.
     ///
     /// ```

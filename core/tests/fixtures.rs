@@ -174,6 +174,7 @@ fn png_and_lossless_webp_outputs_round_trip() {
 }
 
 /// The `ispe` (image spatial extent) box of an AVIF file: the coded width and height.
+#[cfg(feature = "avif")]
 fn avif_size(avif: &[u8]) -> (u32, u32) {
     let at = avif.windows(4).position(|w| w == b"ispe").expect("an ispe box");
     let be = |i: usize| u32::from_be_bytes(avif[i..i + 4].try_into().unwrap());
@@ -207,6 +208,7 @@ fn lossy_webp_is_a_fraction_of_lossless_and_close_to_the_pixels() {
     assert!(mean_abs_diff(&rendered, &pixels(&high.data)) < diff);
 }
 
+#[cfg(feature = "avif")]
 #[test]
 fn avif_output_has_the_size_asked_for_and_follows_quality() {
     let photo = fixture("flowers.jpeg");
@@ -229,16 +231,20 @@ fn avif_output_has_the_size_asked_for_and_follows_quality() {
 
 #[test]
 fn several_formats_from_one_decode_match_each_format_alone() {
-    let formats = [OutputFormat::Jpeg, OutputFormat::WebP, OutputFormat::Avif, OutputFormat::Png];
+    let mut formats = vec![OutputFormat::Jpeg, OutputFormat::WebP, OutputFormat::Png];
+    if OutputFormat::Avif.is_available() {
+        formats.insert(2, OutputFormat::Avif);
+    }
     // A photo, and an image with alpha (which JPEG flattens and the others keep).
     for name in ["landscape_6.jpg", "with-alpha.png"] {
         let photo = fixture(name);
         let opts = Options::new().sizes([48, 24]).background([0, 0, 255]);
         let all = opts.process_formats(&photo, &formats).unwrap();
         let got: Vec<(u32, OutputFormat)> = all.iter().map(|a| (a.width, a.format)).collect();
-        let expected: Vec<(u32, OutputFormat)> = [48, 24].into_iter().flat_map(|s| formats.map(|f| (s, f))).collect();
+        let expected: Vec<(u32, OutputFormat)> =
+            [48, 24].into_iter().flat_map(|s| formats.iter().map(move |&f| (s, f))).collect();
         assert_eq!(got, expected, "{name}");
-        for format in formats {
+        for &format in &formats {
             let alone = opts.clone().format(format).process(&photo).unwrap();
             let together: Vec<&Vec<u8>> = all.iter().filter(|a| a.format == format).map(|a| &a.data).collect();
             assert_eq!(together, alone.iter().map(|a| &a.data).collect::<Vec<_>>(), "{name} {format}");
@@ -249,4 +255,19 @@ fn several_formats_from_one_decode_match_each_format_alone() {
     assert_eq!(err.kind(), ErrorKind::InvalidOptions);
     let err = Options::new().process_formats(&photo, &[OutputFormat::Png, OutputFormat::Png]).unwrap_err();
     assert!(err.to_string().contains("format png is listed twice"), "{err}");
+}
+
+#[cfg(not(feature = "avif"))]
+#[test]
+fn avif_without_its_feature_is_invalid_options_naming_it() {
+    let photo = fixture("landscape_1.jpg");
+    assert!(!OutputFormat::Avif.is_available());
+    assert!(!OutputFormat::available().contains(&OutputFormat::Avif));
+    for err in [
+        Options::new().size(32).format(OutputFormat::Avif).process(&photo).unwrap_err(),
+        Options::new().size(32).process_formats(&photo, &[OutputFormat::Jpeg, OutputFormat::Avif]).unwrap_err(),
+    ] {
+        assert_eq!(err.kind(), ErrorKind::InvalidOptions);
+        assert!(err.to_string().contains("without the `avif` feature"), "{err}");
+    }
 }

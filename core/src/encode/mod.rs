@@ -15,8 +15,8 @@ use crate::error::{Error, Result};
 /// An output format.
 ///
 /// Every format is in the vocabulary of every build (`"avif".parse()` always works), but the
-/// lossy WebP and AVIF encoders are cargo features (`webp` and `avif`, both on by default;
-/// the WebAssembly package is built without them). [`OutputFormat::is_available`] says
+/// lossy WebP and AVIF encoders are cargo features (`webp`, on by default, and `avif`,
+/// opt-in; the WebAssembly package is built without both). [`OutputFormat::is_available`] says
 /// whether this build has a format's encoder; asking for one it lacks is an
 /// [`Error::InvalidOptions`] that names the feature.
 ///
@@ -132,8 +132,8 @@ impl OutputFormat {
     }
 
     /// Whether this build of thumbing can write the format: JPEG, PNG and lossless WebP
-    /// always; lossy WebP and AVIF with their cargo features (on by default, off in the
-    /// WebAssembly package).
+    /// always; lossy WebP and AVIF with their cargo features (`webp` on by default, `avif`
+    /// opt-in; both off in the WebAssembly package).
     ///
     /// ```
     /// assert!(thumbing::OutputFormat::Jpeg.is_available());
