@@ -271,3 +271,54 @@ fn avif_without_its_feature_is_invalid_options_naming_it() {
         assert!(err.to_string().contains("without the `avif` feature"), "{err}");
     }
 }
+
+/// Lossy outputs as browsers' own libraries decode them (libwebp's `dwebp`, libavif's
+/// `avifdec`): the size asked for, alpha kept, and an SSIM against the pixels thumbing
+/// encoded that only a faithful encode reaches (and that a wrong picture fails).
+#[test]
+fn lossy_outputs_decode_in_the_reference_decoders_close_to_the_encoded_pixels() {
+    use common::decoders::{self, ssim};
+    type Decoder = fn(&[u8], &str) -> thumbing::Bitmap;
+    let mut cases: Vec<(OutputFormat, Decoder)> = Vec::new();
+    if decoders::available("dwebp", "-version", "webp") {
+        cases.push((OutputFormat::WebP, decoders::dwebp));
+    }
+    if OutputFormat::Avif.is_available() && decoders::available("avifdec", "--version", "libavif-bin") {
+        cases.push((OutputFormat::Avif, decoders::avifdec));
+    }
+    let photo = fixture("landscape_1.jpg");
+    let alpha = fixture("with-alpha.png");
+    for (format, decode) in cases {
+        let opts = Options::new().boxes([(150, 100)]).format(format);
+        let rendered = opts.render(&photo).unwrap().remove(0);
+        let encoded = opts.process(&photo).unwrap().remove(0);
+        let decoded = decode(&encoded.data, &format!("{format}-photo"));
+        assert_eq!((decoded.width, decoded.height), (150, 100), "{format}");
+        let score = ssim(&rendered, &decoded);
+        assert!(score > 0.94 && score < 1.0, "{format}: SSIM {score:.4} at quality 80");
+        // Lower quality, lower score: the setting reaches the encoder.
+        let low = opts.clone().quality(10).process(&photo).unwrap().remove(0);
+        let low_score = ssim(&rendered, &decode(&low.data, &format!("{format}-low")));
+        eprintln!(
+            "{format} 150x100: SSIM {score:.4} at quality 80 ({} bytes), {low_score:.4} at 10",
+            encoded.data.len()
+        );
+        assert!(low_score < score - 0.05, "{format}: SSIM {low_score:.4} at 10, {score:.4} at 80");
+        // The score tells pictures apart: the photo upside down is far off.
+        let flipped = thumbing::Orientation::Rotate180.apply(rendered.clone());
+        assert!(ssim(&flipped, &decoded) < 0.5, "{format}");
+        // thumbing reads its own lossy WebP as libwebp does.
+        if format == OutputFormat::WebP {
+            assert!(ssim(&pixels(&encoded.data), &decoded) > 0.98, "thumbing's WebP decoder");
+        }
+
+        // Alpha survives, with the colour under it.
+        let opts = Options::new().size(64).format(format);
+        let rendered = opts.render(&alpha).unwrap().remove(0);
+        assert!(rendered.layout.has_alpha());
+        let decoded = decode(&opts.process(&alpha).unwrap().remove(0).data, &format!("{format}-alpha"));
+        assert!(decoded.layout.has_alpha(), "{format}: {:?}", decoded.layout);
+        let score = ssim(&rendered, &decoded);
+        assert!(score > 0.9, "{format} with alpha: SSIM {score:.4}");
+    }
+}
