@@ -463,7 +463,7 @@ async fn extra_sizes_and_formats() {
     })
     .unwrap();
     let report = handle_event(&store, &c, event(vec![record("uploads", "me.jpg")])).await.unwrap();
-    let Outcome::Processed { outputs } = &report.records[0].outcome else { panic!("{report:?}") };
+    let Outcome::Processed { outputs, .. } = &report.records[0].outcome else { panic!("{report:?}") };
     let keys: Vec<_> = outputs.iter().map(|o| o.key.as_str()).collect();
     let expected =
         ["me.jpg", "me.webp", "me.avif", "me-32.jpg", "me-32.webp", "me-32.avif"].map(|k| format!("avatars/{k}"));

@@ -257,7 +257,7 @@ impl crate::Options {
         // photo), these are the very pixels each format's own render gives, JPEG included;
         // otherwise the formats without alpha get their own, flattened, render.
         let keeps_alpha = formats.iter().copied().find(|f| f.supports_alpha()).unwrap_or(formats[0]);
-        let rendered = self.clone().format(keeps_alpha).render(bytes)?;
+        let (rendered, warnings) = self.clone().format(keeps_alpha).render_with_warnings(bytes)?;
         let any_alpha = rendered.iter().any(|b| b.layout.has_alpha());
         let mut flattened: Option<Vec<Bitmap>> = None;
         let settings = EncodeSettings {
@@ -277,7 +277,8 @@ impl crate::Options {
                     image
                 };
                 let data = encode(image, format, &settings)?;
-                avatars.push(crate::Avatar { data, width: image.width, height: image.height, format });
+                let (width, height, warnings) = (image.width, image.height, warnings.clone());
+                avatars.push(crate::Avatar { data, width, height, format, warnings });
             }
         }
         Ok(avatars)
