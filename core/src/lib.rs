@@ -85,7 +85,9 @@
 //! the feature ([`OutputFormat::is_available`] tells beforehand); the WebAssembly package
 //! is built without both.
 #![deny(missing_docs)]
-// The SIMD inverse DCTs (`decode/jpeg/idct/{x86,arm}.rs`) are the only modules that allow it.
+// Allowed only where each use states its invariant: the JPEG decoder's SIMD kernels
+// (`decode/jpeg/{idct,colour,upsample}/{x86,arm}.rs`), the AVX2 row accumulation in
+// `bands.rs`, and the calls into libwebp's C encoder (`encode/webp.rs`).
 #![deny(unsafe_code)]
 
 mod bands;
