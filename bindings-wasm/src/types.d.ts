@@ -34,9 +34,10 @@ export interface CommonOptions {
   /**
    * Output format (default `"jpeg"`). For `pixels`/`render` it decides whether alpha is flattened (JPEG) or kept.
    * `"webp"` (lossy WebP) and `"avif"` are thumbing's words too, but their encoders are not in the WebAssembly
-   * build (they would not fit its size budget): asking for them throws an `Error` with code `"invalid_options"`.
+   * build (libwebp is C; rav1e would not fit the module's size budget): asking for them throws an `Error` with
+   * code `"invalid_options"`. Lossless WebP is `"webp-lossless"`.
    */
-  format?: "jpeg" | "jpg" | "png" | "webp-lossless" | "webp" | "avif";
+  format?: "jpeg" | "jpg" | "png" | "webp" | "webp-lossless" | "avif";
   /** JPEG quality 1..100 (default 80; below 90 chroma is subsampled 4:2:0). */
   quality?: number;
   /** Progressive JPEG (default false). */
