@@ -61,6 +61,7 @@ impl std::str::FromStr for FailureAction {
 /// | `CACHE_CONTROL` | `public, max-age=300` | `Cache-Control` of the written avatars |
 /// | `MAX_PIXELS` | 100 000 000 | larger images are rejected from their header, before decoding |
 /// | `MAX_INPUT_BYTES` | 52 428 800 | larger uploads are rejected without being downloaded |
+/// | `MEMORY_BUDGET_MB` | ¾ of the function's memory on Lambda, else none | the most memory (MiB) one image's decode and resizing may take ([`thumbing::Options::memory_budget`]); an image that needs more is refused from its header as too large, instead of running the function out of memory; `none` for no budget |
 /// | `ON_FAILURE` | `tag` | what to do with an upload that is not a usable image: `tag`, `move` or `none` |
 /// | `FOLDER_FAILED` | `failed` | where `ON_FAILURE=move` puts such uploads; keys under it are never processed |
 ///
@@ -112,6 +113,11 @@ pub struct Config {
     pub max_pixels: u64,
     /// Upload size limit, checked before downloading.
     pub max_input_bytes: u64,
+    /// The most memory, in bytes, that one image's decode and resizing may take
+    /// ([`thumbing::Options::memory_budget`]), or `None` for no budget. Read from
+    /// `MEMORY_BUDGET_MB`; on Lambda it defaults to [`LAMBDA_MEMORY_SHARE`] of the function's
+    /// memory (`AWS_LAMBDA_FUNCTION_MEMORY_SIZE`).
+    pub memory_budget: Option<u64>,
     /// What to do with uploads that are not usable images.
     pub on_failure: FailureAction,
 }
@@ -165,6 +171,24 @@ impl std::error::Error for ConfigError {}
 /// an old one for at most five minutes.
 pub const DEFAULT_CACHE_CONTROL: &str = "public, max-age=300";
 
+/// The share of a Lambda function's memory (`AWS_LAMBDA_FUNCTION_MEMORY_SIZE`) that one
+/// image's decode and resizing may take when `MEMORY_BUDGET_MB` is not set: three quarters,
+/// leaving the rest for the runtime, the upload's bytes and the encoded avatars.
+///
+/// ```
+/// let env = [("DEST_BUCKET_NAME", "assets"), ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "512")];
+/// let c = thumbing_lambda::handler::Config::from_lookup(|n| env.iter().find(|(k, _)| *k == n).map(|(_, v)| v.to_string()))?;
+/// assert_eq!(c.memory_budget, Some(384 << 20));
+/// # Ok::<(), thumbing_lambda::handler::ConfigError>(())
+/// ```
+pub const LAMBDA_MEMORY_SHARE: (u64, u64) = (3, 4);
+
+/// The largest `MEMORY_BUDGET_MB` accepted: 1 TiB.
+const MAX_MEMORY_BUDGET_MB: u64 = 1 << 20;
+
+/// Bytes in a MiB.
+const MIB: u64 = 1 << 20;
+
 /// The variables one job may change with [`Config::with_overrides`]: what the avatars look
 /// like and how they are served. Where they are read from and written to, the input limits
 /// and the failure action stay those of the function.
@@ -195,6 +219,7 @@ impl Config {
             cache_control: DEFAULT_CACHE_CONTROL.into(),
             max_pixels: Limits::DEFAULT_MAX_PIXELS,
             max_input_bytes: Limits::DEFAULT_MAX_INPUT_BYTES as u64,
+            memory_budget: None,
             on_failure: FailureAction::Tag,
         }
     }
@@ -350,6 +375,24 @@ impl Config {
                 .map(|n| config.max_input_bytes = n)
                 .ok_or_else(|| "expected a whole number above 0".into())
         });
+        // On Lambda, a share of the function's memory unless MEMORY_BUDGET_MB says otherwise:
+        // an image that would need more is refused from its header (tagged like any unusable
+        // upload) instead of ending the invocation out of memory, to be retried twice.
+        if let Some(mb) = get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE").and_then(|v| v.trim().parse::<u64>().ok()) {
+            let (share, of) = LAMBDA_MEMORY_SHARE;
+            config.memory_budget = Some(mb * share / of * MIB);
+        }
+        parse("MEMORY_BUDGET_MB", "a memory budget", &mut |v| {
+            if v.eq_ignore_ascii_case("none") {
+                config.memory_budget = None;
+                return Ok(());
+            }
+            v.parse::<u64>()
+                .ok()
+                .filter(|n| (1..=MAX_MEMORY_BUDGET_MB).contains(n))
+                .map(|n| config.memory_budget = Some(n * MIB))
+                .ok_or_else(|| format!("expected a number of MiB from 1 to {MAX_MEMORY_BUDGET_MB}, or none"))
+        });
         parse("ON_FAILURE", "a failure action", &mut |v| v.parse().map(|a| config.on_failure = a));
         if let Some(list) = get("OUTPUT_FORMAT") {
             let mut formats = Vec::new();
@@ -466,7 +509,12 @@ impl Config {
             max_pixels: self.max_pixels,
             max_input_bytes: usize::try_from(self.max_input_bytes).unwrap_or(usize::MAX),
         };
-        thumbing::Options::new().boxes(boxes).format(self.format).quality(self.quality).crop(self.crop).limits(limits)
+        let options =
+            thumbing::Options::new().boxes(boxes).format(self.format).quality(self.quality).crop(self.crop).limits(limits);
+        match self.memory_budget {
+            Some(bytes) => options.memory_budget(bytes),
+            None => options,
+        }
     }
 
     /// Every output format, the main one first.
@@ -609,6 +657,32 @@ mod tests {
         assert_eq!(c.on_failure, FailureAction::Move);
         let keys: Vec<_> = c.outputs("in/x.png").unwrap().into_iter().map(|o| o.key).collect();
         assert_eq!(keys, ["out/avatars/x.webp", "out/avatars/x-64.webp", "out/avatars/x-32.webp"]);
+    }
+
+    #[test]
+    fn the_memory_budget_defaults_to_a_share_of_the_lambda_functions_memory() {
+        // Outside Lambda: no budget unless one is set.
+        assert_eq!(from(&[("DEST_BUCKET_NAME", "a")]).unwrap().memory_budget, None);
+        assert_eq!(from(&[("DEST_BUCKET_NAME", "a")]).unwrap().options().memory_budget_bytes(), None);
+        let c = from(&[("DEST_BUCKET_NAME", "a"), ("MEMORY_BUDGET_MB", "64")]).unwrap();
+        assert_eq!(c.options().memory_budget_bytes(), Some(64 << 20));
+        // On Lambda: three quarters of the function's memory, unless set or turned off.
+        let lambda = ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "1024");
+        assert_eq!(from(&[("DEST_BUCKET_NAME", "a"), lambda]).unwrap().memory_budget, Some(768 << 20));
+        let set = from(&[("DEST_BUCKET_NAME", "a"), lambda, ("MEMORY_BUDGET_MB", "100")]).unwrap();
+        assert_eq!(set.memory_budget, Some(100 << 20));
+        let off = from(&[("DEST_BUCKET_NAME", "a"), lambda, ("MEMORY_BUDGET_MB", "None")]).unwrap();
+        assert_eq!(off.memory_budget, None);
+        for bad in ["0", "-5", "1.5", "lots", "2000000"] {
+            let err = from(&[("DEST_BUCKET_NAME", "a"), ("MEMORY_BUDGET_MB", bad)]).unwrap_err();
+            assert!(err.to_string().contains("MEMORY_BUDGET_MB"), "{bad}: {err}");
+        }
+        // A job's overrides cannot change it.
+        let base = from(&[("DEST_BUCKET_NAME", "a"), lambda]).unwrap();
+        let job = |name: &str, value: &str| base.with_overrides(&[(name.to_owned(), value.to_owned())].into());
+        assert!(job("MEMORY_BUDGET_MB", "none").is_err());
+        let job = job("SIZES", "256").unwrap();
+        assert_eq!(job.memory_budget, Some(768 << 20));
     }
 
     #[test]

@@ -35,7 +35,9 @@ use aws_lambda_events::s3::batch_job::S3BatchJobResponse;
 use serde::Serialize;
 use tracing::{error, info, warn};
 
-pub use crate::config::{Config, ConfigError, DEFAULT_CACHE_CONTROL, FailureAction, JOB_SETTINGS, OutputSpec};
+pub use crate::config::{
+    Config, ConfigError, DEFAULT_CACHE_CONTROL, FailureAction, JOB_SETTINGS, LAMBDA_MEMORY_SHARE, OutputSpec,
+};
 use thumbing_storage::{PutOptions, Store, StoreError, StoreErrorKind, normalize_etag};
 
 /// User-metadata name of the source `bucket/key` stored with each avatar.

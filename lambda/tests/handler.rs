@@ -335,6 +335,28 @@ async fn oversized_uploads_are_rejected_without_downloading() {
 }
 
 #[tokio::test]
+async fn an_image_over_the_memory_budget_is_refused_from_its_header() {
+    let store = MemoryStore::new();
+    store.insert("uploads", "big.jpg", PHOTO_A.to_vec());
+    let mut c = config();
+    // Less than even the reduced-scale decode of a 512 px avatar needs.
+    c.memory_budget = Some(1 << 20);
+    let report = handle_event(&store, &c, event(vec![record("uploads", "big.jpg")])).await.unwrap();
+    let Outcome::Rejected { error_kind, message, .. } = &report.records[0].outcome else {
+        panic!("{report:?}")
+    };
+    assert_eq!(error_kind, "too_large");
+    assert!(message.contains("more than the budget of 1.0 MiB"), "{message}");
+    assert_eq!(store.object("uploads", "big.jpg").unwrap().tags, [(REJECTED_TAG.to_owned(), "too_large".to_owned())]);
+    assert!(store.keys("assets").is_empty());
+
+    // A budget the photo fits in: processed as without one.
+    c.memory_budget = Some(256 << 20);
+    let report = handle_event(&store, &c, event(vec![record("uploads", "big.jpg")])).await.unwrap();
+    assert!(matches!(report.records[0].outcome, Outcome::Processed { .. }), "{report:?}");
+}
+
+#[tokio::test]
 async fn a_vanished_upload_is_skipped() {
     let store = MemoryStore::new();
     let report = handle_event(&store, &config(), event(vec![record("uploads", "gone.jpg")])).await.unwrap();
