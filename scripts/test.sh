@@ -37,6 +37,8 @@ run_rust() {
     apt_install "${packages[@]}" >/dev/null || return 1
   fi
   cargo fmt --all -- --check || return 1
+  # One build of the AVIF encoder for every part (workspace-hack/Cargo.toml).
+  bash scripts/check-unified-features.sh || return 1
   cargo clippy --locked -p thumbing -p thumbing-cli --all-targets -- -D warnings || return 1
   cargo test --locked --no-fail-fast -p thumbing -p thumbing-cli || return 1
   # The crate as crates.io would take it: contents, licences, `cargo publish --dry-run`.

@@ -509,8 +509,12 @@ impl Config {
             max_pixels: self.max_pixels,
             max_input_bytes: usize::try_from(self.max_input_bytes).unwrap_or(usize::MAX),
         };
-        let options =
-            thumbing::Options::new().boxes(boxes).format(self.format).quality(self.quality).crop(self.crop).limits(limits);
+        let options = thumbing::Options::new()
+            .boxes(boxes)
+            .format(self.format)
+            .quality(self.quality)
+            .crop(self.crop)
+            .limits(limits);
         match self.memory_budget {
             Some(bytes) => options.memory_budget(bytes),
             None => options,

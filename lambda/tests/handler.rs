@@ -342,9 +342,7 @@ async fn an_image_over_the_memory_budget_is_refused_from_its_header() {
     // Less than even the reduced-scale decode of a 512 px avatar needs.
     c.memory_budget = Some(1 << 20);
     let report = handle_event(&store, &c, event(vec![record("uploads", "big.jpg")])).await.unwrap();
-    let Outcome::Rejected { error_kind, message, .. } = &report.records[0].outcome else {
-        panic!("{report:?}")
-    };
+    let Outcome::Rejected { error_kind, message, .. } = &report.records[0].outcome else { panic!("{report:?}") };
     assert_eq!(error_kind, "too_large");
     assert!(message.contains("more than the budget of 1.0 MiB"), "{message}");
     assert_eq!(store.object("uploads", "big.jpg").unwrap().tags, [(REJECTED_TAG.to_owned(), "too_large".to_owned())]);
