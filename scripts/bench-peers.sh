@@ -49,15 +49,9 @@ command -v "$PYTHON" >/dev/null || die "Python 3 is required"
 stamp() { cat "$@" | sha256sum | cut -d' ' -f1; }
 
 NODE_DIR="$PEERS_DIR/node"
-node_stamp="$(stamp "$SPEC/package.json" "$SPEC/package-lock.json")"
-if [[ "$(cat "$NODE_DIR/.stamp" 2>/dev/null)" != "$node_stamp" ]]; then
-  say "installing sharp into $NODE_DIR"
-  rm -rf "$NODE_DIR"
-  mkdir -p "$NODE_DIR"
-  cp "$SPEC/package.json" "$SPEC/package-lock.json" "$NODE_DIR/"
-  (cd "$NODE_DIR" && npm ci --omit=dev --no-audit --no-fund --loglevel=error)
-  echo "$node_stamp" >"$NODE_DIR/.stamp"
-fi
+# shellcheck source=lib/sharp.sh
+source "$ROOT/scripts/lib/sharp.sh"
+install_sharp "$NODE_DIR" "$SPEC"
 
 VENV="$PEERS_DIR/venv"
 py_stamp="$(stamp "$SPEC/requirements.txt")"

@@ -26,10 +26,19 @@ if [ $# -eq 0 ]; then parts=("${all_parts[@]}"); fi
 run_rust() {
   rustup component add rustfmt clippy >/dev/null 2>&1 || true
   # The JPEG decoder is checked against libjpeg-turbo's own tools (cjpeg, djpeg, jpegtran).
+  # Lossy WebP and AVIF outputs are decoded by libwebp's and libavif's own tools.
+  local packages=()
   if ! command -v cjpeg >/dev/null || ! command -v djpeg >/dev/null || ! command -v jpegtran >/dev/null; then
-    apt_install libjpeg-turbo-progs >/dev/null || return 1
+    packages+=(libjpeg-turbo-progs)
+  fi
+  command -v dwebp >/dev/null || packages+=(webp)
+  command -v avifdec >/dev/null || packages+=(libavif-bin)
+  if [ ${#packages[@]} -gt 0 ]; then
+    apt_install "${packages[@]}" >/dev/null || return 1
   fi
   cargo fmt --all -- --check || return 1
+  # One build of the AVIF encoder for every part (workspace-hack/Cargo.toml).
+  bash scripts/check-unified-features.sh || return 1
   cargo clippy --locked -p thumbing -p thumbing-cli --all-targets -- -D warnings || return 1
   cargo test --locked --no-fail-fast -p thumbing -p thumbing-cli || return 1
   # The crate as crates.io would take it: contents, licences, `cargo publish --dry-run`.

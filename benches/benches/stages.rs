@@ -95,7 +95,7 @@ fn encode(c: &mut Criterion) {
     let mut g = c.benchmark_group("encode");
     let base = native(&input);
     g.bench_function("render-only/512", |b| b.iter(|| base.render(black_box(&input)).expect("render")));
-    for format in [OutputFormat::Jpeg, OutputFormat::Png, OutputFormat::WebP] {
+    for format in OutputFormat::available() {
         let options = base.clone().format(format);
         g.bench_function(format!("{}/512", format.name()), |b| {
             b.iter(|| options.process(black_box(&input)).expect("encode"))

@@ -111,7 +111,7 @@ pub fn png(bitmap: &Bitmap, compression: png::Compression) -> Vec<u8> {
 }
 
 /// Encodes with thumbing at the bitmap's own size: `OutputFormat::Jpeg` at `quality`, or
-/// lossless `OutputFormat::WebP` / `OutputFormat::Png`.
+/// lossless `OutputFormat::WebPLossless` / `OutputFormat::Png`.
 ///
 /// ```
 /// use thumbing::{Bitmap, OutputFormat, PixelLayout};
@@ -226,7 +226,7 @@ pub fn generate(source: &[u8], megapixels: f64, kind: Kind) -> Result<Vec<u8>, S
     let base = photo(source, w, h, 3).map_err(|e| e.to_string())?;
     let encoded = match kind {
         Kind::Jpeg => return jpeg(&base, 88),
-        Kind::WebP => encode(&base, OutputFormat::WebP, 100),
+        Kind::WebP => encode(&base, OutputFormat::WebPLossless, 100),
         Kind::Png => Ok(png(&base, png::Compression::Balanced)),
         Kind::PngAlpha => Ok(png(&with_alpha(&base), png::Compression::Balanced)),
         Kind::Gif => return gif(&base),
@@ -252,7 +252,7 @@ mod tests {
             let encoded = match kind {
                 Kind::Jpeg => jpeg(&base, 88).unwrap(),
                 Kind::Png => png(&base, png::Compression::Fast),
-                Kind::WebP => encode(&base, OutputFormat::WebP, 100).unwrap(),
+                Kind::WebP => encode(&base, OutputFormat::WebPLossless, 100).unwrap(),
                 _ => gif(&base).unwrap(),
             };
             // Through thumbing's decoder, as the benches use them.

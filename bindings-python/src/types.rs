@@ -9,7 +9,7 @@ use thumbing::OutputFormat;
 /// ``bytes(avatar)`` is the same as ``avatar.data``.
 #[pyclass(frozen, module = "thumbing")]
 pub(crate) struct Avatar {
-    /// The encoded file (JPEG, PNG or WebP).
+    /// The encoded file (JPEG, PNG, WebP or AVIF).
     #[pyo3(get)]
     data: Py<PyBytes>,
     /// Width in pixels.
@@ -41,7 +41,7 @@ impl Avatar {
 
 #[pymethods]
 impl Avatar {
-    /// The format of ``data``: ``"jpeg"``, ``"png"`` or ``"webp"``.
+    /// The format of ``data``: ``"jpeg"``, ``"png"``, ``"webp"``, ``"webp-lossless"`` or ``"avif"``.
     #[getter]
     fn format(&self) -> &'static str {
         self.format.name()
@@ -53,7 +53,7 @@ impl Avatar {
         self.format.mime_type()
     }
 
-    /// The usual file extension of ``data``, without a dot: ``"jpg"``, ``"png"`` or ``"webp"``.
+    /// The usual file extension of ``data``, without a dot: ``"jpg"``, ``"png"``, ``"webp"`` or ``"avif"``.
     #[getter]
     fn extension(&self) -> &'static str {
         self.format.extension()

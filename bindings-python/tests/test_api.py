@@ -38,7 +38,9 @@ def test_avatar_size_is_the_second_positional_argument(landscape: bytes) -> None
         ("jpeg", lambda d: d.startswith(JPEG_SOI)),
         ("jpg", lambda d: d.startswith(JPEG_SOI)),
         ("PNG", lambda d: d.startswith(PNG_SIGNATURE)),
-        ("webp", is_webp),
+        ("webp", lambda d: is_webp(d) and b"VP8 " in d[:64]),
+        ("webp-lossless", lambda d: is_webp(d) and b"VP8L" in d[:64]),
+        ("avif", lambda d: d[4:12] == b"ftypavif"),
     ],
 )
 def test_output_formats(landscape: bytes, fmt: str, check) -> None:
@@ -207,7 +209,7 @@ def test_truncated_input_fails_unless_best_effort() -> None:
         ({"quality": 101}, "quality 101 is out of range 1..=100"),
         ({"quality": 1000}, "quality 1000 is out of range 1..=100"),
         ({"quality": -1}, "quality -1 is out of range 1..=100"),
-        ({"format": "gif"}, 'format "gif" is not one of jpeg, png or webp'),
+        ({"format": "gif"}, 'format "gif" is not one of jpeg, png, webp, webp-lossless or avif'),
         ({"crop": "middle"}, 'crop "middle" is not one of centre, smart or X,Y'),
         ({"crop": (1.5, 0.5)}, r"focal point \(1.5, 0.5\) must lie within 0..=1"),
         ({"crop": (0.5,)}, r"a focal point must be \(x, y\)"),
@@ -262,7 +264,7 @@ def test_bad_size_lists_raise_value_error(landscape: bytes) -> None:
         ({"quality": "high"}, "quality must be an int, not str"),
         ({"quality": 80.0}, "quality must be an int, not float"),
         ({"quality": True}, "quality must be an int, not bool"),
-        ({"format": None}, r"format must be a str \('jpeg', 'png' or 'webp'\), not NoneType"),
+        ({"format": None}, r"format must be a str \('jpeg', 'png', 'webp', 'webp-lossless' or 'avif'\), not NoneType"),
         ({"crop": 5}, "crop must be 'centre', 'smart' or an \\(x, y\\) focal point, not int"),
         ({"crop": ("a", "b")}, "focal point coordinates must be numbers, not str"),
         ({"fit": 1}, "fit must be a str"),

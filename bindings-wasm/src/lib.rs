@@ -12,7 +12,7 @@
 //! import init, { avatar, process, probe, pixels } from "thumbing-wasm";
 //! await init();                       // loads the .wasm (a no-op in Node)
 //! const jpeg = avatar(bytes, { size: 512, crop: "smart", quality: 80 });
-//! const [big, small] = process(bytes, { sizes: [512, 128], format: "webp" });
+//! const [big, small] = process(bytes, { sizes: [512, 128], format: "webp-lossless" });
 //! const info = probe(bytes);          // { format, width, height, orientation, hasAlpha, ... }
 //! const preview = pixels(bytes, { size: 512 });
 //! canvas.getContext("2d").putImageData(new ImageData(preview.data, preview.width, preview.height), 0, 0);

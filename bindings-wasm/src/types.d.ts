@@ -31,8 +31,13 @@ export interface CommonOptions {
   crop?: Crop;
   /** Resampling filter (default `"lanczos3"`). */
   filter?: "lanczos3" | "lanczos" | "mitchell" | "catmull-rom" | "catmullrom" | "cubic" | "bilinear" | "triangle" | "box" | "nearest";
-  /** Output format (default `"jpeg"`). For `pixels`/`render` it decides whether alpha is flattened (JPEG) or kept. */
-  format?: "jpeg" | "jpg" | "png" | "webp";
+  /**
+   * Output format (default `"jpeg"`). For `pixels`/`render` it decides whether alpha is flattened (JPEG) or kept.
+   * `"webp"` (lossy WebP) and `"avif"` are thumbing's words too, but their encoders are not in the WebAssembly
+   * build (libwebp is C; rav1e would not fit the module's size budget): asking for them throws an `Error` with
+   * code `"invalid_options"`. Lossless WebP is `"webp-lossless"`.
+   */
+  format?: "jpeg" | "jpg" | "png" | "webp" | "webp-lossless" | "avif";
   /** JPEG quality 1..100 (default 80; below 90 chroma is subsampled 4:2:0). */
   quality?: number;
   /** Progressive JPEG (default false). */
@@ -71,7 +76,7 @@ export interface EncodedImage {
   data: Bytes;
   width: number;
   height: number;
-  format: "jpeg" | "png" | "webp";
+  format: "jpeg" | "png" | "webp-lossless";
   /** For a `Blob` or a `Content-Type` header, e.g. `"image/jpeg"`. */
   mimeType: string;
   /** Damage in the input that the image was made despite (`[]` for an intact file). */

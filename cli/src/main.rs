@@ -69,10 +69,10 @@ struct AvatarArgs {
     /// 512,256,640x360 (files are named <stem>-<size>.<ext> and <stem>-<width>x<height>.<ext>).
     #[arg(long, value_delimiter = ',', value_parser = parse_box)]
     sizes: Option<Vec<(u32, u32)>>,
-    /// Output format.
+    /// Output format: jpeg, png, webp (lossy), webp-lossless or avif.
     #[arg(long, default_value = "jpeg", value_parser = Word::<OutputFormat>::new())]
     format: OutputFormat,
-    /// JPEG quality, 1-100.
+    /// Quality of jpeg, webp and avif, 1-100.
     #[arg(long, default_value_t = 80)]
     quality: u8,
     /// Where to crop: centre, smart, or a focal point X,Y (fractions 0..1).

@@ -35,7 +35,8 @@
 //!    to sRGB; untagged images are taken as sRGB.
 //! 5. `orient` — the EXIF [`Orientation`] makes the result upright.
 //! 6. `encode` — JPEG (default quality 80, 4:2:0 below 90, optimised Huffman tables),
-//!    PNG, or lossless WebP. No metadata is written: no EXIF or GPS leaks from phones.
+//!    PNG, lossy WebP (libwebp), lossless WebP, or AVIF (rav1e); one module per format.
+//!    No metadata is written: no EXIF or GPS leaks from phones.
 //!
 //! Colour conversion and orientation are per-pixel and commute with resampling, so they
 //! run on the small resized image rather than the full decode (the `color` and `orient`
@@ -74,8 +75,19 @@
 //! - `jpeg-extended` (default): lossless (SOF3) and 12-bit JPEGs, through `jpeg-decoder`.
 //!   Without it they are [`Error::UnsupportedFormat`]; the WebAssembly build leaves it out
 //!   to stay small.
+//! - `webp` (default): lossy WebP output ([`OutputFormat::WebP`]) with libwebp's encoder,
+//!   built from C (needs a C compiler). Lossless WebP ([`OutputFormat::WebPLossless`]) is
+//!   pure Rust and always there.
+//! - `avif` (opt-in): AVIF output ([`OutputFormat::Avif`]) with rav1e, pure Rust but slow to
+//!   compile; the command, the Python module and the Lambda function turn it on.
+//!
+//! Without `webp` or `avif`, asking for that format is an [`Error::InvalidOptions`] naming
+//! the feature ([`OutputFormat::is_available`] tells beforehand); the WebAssembly package
+//! is built without both.
 #![deny(missing_docs)]
-// The SIMD inverse DCTs (`decode/jpeg/idct/{x86,arm}.rs`) are the only modules that allow it.
+// Allowed only where each use states its invariant: the JPEG decoder's SIMD kernels
+// (`decode/jpeg/{idct,colour,upsample}/{x86,arm}.rs`), the AVX2 row accumulation in
+// `bands.rs`, and the calls into libwebp's C encoder (`encode/webp.rs`).
 #![deny(unsafe_code)]
 
 mod bands;

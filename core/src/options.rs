@@ -165,7 +165,9 @@ impl Options {
         self
     }
 
-    /// The output format (default [`OutputFormat::Jpeg`]).
+    /// The output format (default [`OutputFormat::Jpeg`]). Lossy WebP and AVIF need their
+    /// cargo features (`webp` on by default, `avif` opt-in): without them [`Options::validate`] fails with
+    /// [`Error::InvalidOptions`] naming the feature.
     ///
     /// ```
     /// let o = thumbing::Options::new().format(thumbing::OutputFormat::WebP);
@@ -176,7 +178,9 @@ impl Options {
         self
     }
 
-    /// JPEG quality, 1–100 (default 80). Below 90, chroma is subsampled 4:2:0.
+    /// Quality of the lossy formats, 1–100 (default 80): JPEG (below 90, chroma is
+    /// subsampled 4:2:0), lossy WebP (libwebp's scale, as `cwebp -q`) and AVIF (ravif's
+    /// scale, made to track JPEG's). PNG and lossless WebP ignore it.
     ///
     /// ```
     /// let o = thumbing::Options::new().quality(90);
@@ -437,6 +441,7 @@ impl Options {
                 )));
             }
         }
+        self.format.check_available()?;
         if !(1..=100).contains(&self.quality) {
             return Err(Error::invalid(format!("quality {} is out of range 1..=100", self.quality)));
         }
@@ -472,7 +477,7 @@ impl Options {
 ///
 /// | option | words: canonical (aliases) |
 /// |---|---|
-/// | `format` | `jpeg` (`jpg`), `png`, `webp` |
+/// | `format` | `jpeg` (`jpg`), `png`, `webp` (lossy), `webp-lossless`, `avif` |
 /// | `fit` | `cover`, `contain`, `inside` |
 /// | `crop` | `centre` (`center`), `smart` (`attention`, `entropy`), or a focal point `X,Y` (fractions 0..=1) |
 /// | `filter` | `lanczos3` (`lanczos`), `mitchell`, `catmull-rom` (`catmullrom`, `cubic`), `bilinear` (`triangle`), `box`, `nearest` |
@@ -544,7 +549,7 @@ pub trait OptionWord: Sized + Copy + PartialEq + fmt::Display + FromStr<Err = Er
     ///
     /// ```
     /// use thumbing::{OptionWord, OutputFormat};
-    /// assert_eq!(OutputFormat::names(), ["jpeg", "png", "webp"]);
+    /// assert_eq!(OutputFormat::names(), ["jpeg", "png", "webp", "webp-lossless", "avif"]);
     /// ```
     fn names() -> Vec<&'static str> {
         let mut names: Vec<&'static str> = Vec::new();
@@ -631,6 +636,8 @@ word_option!(
         ("jpg", OutputFormat::Jpeg),
         ("png", OutputFormat::Png),
         ("webp", OutputFormat::WebP),
+        ("webp-lossless", OutputFormat::WebPLossless),
+        ("avif", OutputFormat::Avif),
     ]
 );
 
@@ -762,7 +769,7 @@ mod tests {
                 assert_eq!(format!(" {} ", word.to_ascii_uppercase()).parse::<T>().unwrap(), value);
             }
         }
-        check(&[OutputFormat::Jpeg, OutputFormat::Png, OutputFormat::WebP]);
+        check(&crate::encode::ALL_FORMATS);
         check(&[Fit::Cover, Fit::Contain, Fit::Inside]);
         check(&[Crop::Centre, Crop::Smart]);
         check(&[
@@ -776,15 +783,20 @@ mod tests {
         check(&[PngCompression::Fast, PngCompression::Balanced, PngCompression::Smallest]);
         check(&[FailOn::Warning, FailOn::Truncated, FailOn::Never]);
         // The output format's word is its name.
-        for format in [OutputFormat::Jpeg, OutputFormat::Png, OutputFormat::WebP] {
+        for format in crate::encode::ALL_FORMATS {
             assert_eq!(format.to_string(), format.name());
         }
+        // Every format is a word of every build, whether or not its encoder is compiled in.
+        assert_eq!(OutputFormat::names(), ["jpeg", "png", "webp", "webp-lossless", "avif"]);
     }
 
     #[test]
     fn unknown_words_name_the_option_the_value_and_the_words() {
         let err = "gif".parse::<OutputFormat>().unwrap_err();
-        assert_eq!(err.to_string(), r#"invalid options: format "gif" is not one of jpeg, png or webp"#);
+        assert_eq!(
+            err.to_string(),
+            r#"invalid options: format "gif" is not one of jpeg, png, webp, webp-lossless or avif"#
+        );
         let err = "middle".parse::<Crop>().unwrap_err();
         assert_eq!(err.to_string(), r#"invalid options: crop "middle" is not one of centre, smart or X,Y"#);
         let err = PngCompression::parse_named("best", "pngCompression").unwrap_err();

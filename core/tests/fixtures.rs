@@ -161,14 +161,164 @@ fn jpeg_encoder_settings() {
 }
 
 #[test]
-fn png_and_webp_outputs_round_trip() {
+fn png_and_lossless_webp_outputs_round_trip() {
     let photo = fixture("landscape_1.jpg");
-    for format in [OutputFormat::Png, OutputFormat::WebP] {
+    for format in [OutputFormat::Png, OutputFormat::WebPLossless] {
         let opts = Options::new().size(48).format(format);
         let pixels_before = opts.render(&photo).unwrap().remove(0);
         let encoded = opts.process(&photo).unwrap().remove(0);
         assert_eq!(encoded.format, format);
         let decoded = pixels(&encoded.data);
         assert_eq!(mean_abs_diff(&pixels_before, &decoded), 0.0, "{format} is lossless");
+    }
+}
+
+/// The `ispe` (image spatial extent) box of an AVIF file: the coded width and height.
+#[cfg(feature = "avif")]
+fn avif_size(avif: &[u8]) -> (u32, u32) {
+    let at = avif.windows(4).position(|w| w == b"ispe").expect("an ispe box");
+    let be = |i: usize| u32::from_be_bytes(avif[i..i + 4].try_into().unwrap());
+    (be(at + 8), be(at + 12))
+}
+
+#[test]
+fn lossy_webp_is_a_fraction_of_lossless_and_close_to_the_pixels() {
+    let photo = fixture("flowers.jpeg");
+    let opts = Options::new().size(160);
+    let rendered = opts.render(&photo).unwrap().remove(0);
+    let lossless = opts.clone().format(OutputFormat::WebPLossless).process(&photo).unwrap().remove(0);
+    let lossy = opts.clone().format(OutputFormat::WebP).process(&photo).unwrap().remove(0);
+    assert_eq!((lossy.format.mime_type(), lossy.format.extension()), ("image/webp", "webp"));
+    assert!(lossy.data.windows(4).any(|w| w == b"VP8 "), "a lossy VP8 bitstream");
+    assert!(lossless.data.windows(4).any(|w| w == b"VP8L"), "a lossless VP8L bitstream");
+    assert!(
+        lossy.data.len() * 3 < lossless.data.len(),
+        "lossy {} bytes, lossless {} bytes",
+        lossy.data.len(),
+        lossless.data.len()
+    );
+    // thumbing reads its own lossy WebP back: the same picture, within the loss of quality 80.
+    let decoded = pixels(&lossy.data);
+    let diff = mean_abs_diff(&rendered, &decoded);
+    assert!(diff > 0.0 && diff < 4.0, "mean difference {diff:.2}");
+    // Quality is honoured.
+    let low = opts.clone().format(OutputFormat::WebP).quality(20).process(&photo).unwrap().remove(0);
+    let high = opts.clone().format(OutputFormat::WebP).quality(95).process(&photo).unwrap().remove(0);
+    assert!(low.data.len() < lossy.data.len() && lossy.data.len() < high.data.len());
+    assert!(mean_abs_diff(&rendered, &pixels(&high.data)) < diff);
+}
+
+#[cfg(feature = "avif")]
+#[test]
+fn avif_output_has_the_size_asked_for_and_follows_quality() {
+    let photo = fixture("flowers.jpeg");
+    let opts = Options::new().boxes([(96, 64)]).format(OutputFormat::Avif);
+    let q80 = opts.process(&photo).unwrap().remove(0);
+    assert_eq!((q80.width, q80.height, q80.format.mime_type()), (96, 64, "image/avif"));
+    assert_eq!(&q80.data[4..12], b"ftypavif");
+    assert_eq!(avif_size(&q80.data), (96, 64));
+    let q30 = opts.clone().quality(30).process(&photo).unwrap().remove(0);
+    assert!(q30.data.len() < q80.data.len(), "q30 {} bytes, q80 {} bytes", q30.data.len(), q80.data.len());
+    // No metadata: neither EXIF nor XMP items, and no colour profile (the pixels are sRGB).
+    for marker in [&b"Exif"[..], b"mime", b"prof"] {
+        assert!(!q80.data.windows(4).any(|w| w == marker), "{}", String::from_utf8_lossy(marker));
+    }
+    // Alpha is kept as an auxiliary image.
+    let with_alpha = fixture("with-alpha.png");
+    let avif = Options::new().size(32).format(OutputFormat::Avif).process(&with_alpha).unwrap().remove(0);
+    assert!(avif.data.windows(4).any(|w| w == b"auxC"), "an alpha plane");
+}
+
+#[test]
+fn several_formats_from_one_decode_match_each_format_alone() {
+    let mut formats = vec![OutputFormat::Jpeg, OutputFormat::WebP, OutputFormat::Png];
+    if OutputFormat::Avif.is_available() {
+        formats.insert(2, OutputFormat::Avif);
+    }
+    // A photo, and an image with alpha (which JPEG flattens and the others keep).
+    for name in ["landscape_6.jpg", "with-alpha.png"] {
+        let photo = fixture(name);
+        let opts = Options::new().sizes([48, 24]).background([0, 0, 255]);
+        let all = opts.process_formats(&photo, &formats).unwrap();
+        let got: Vec<(u32, OutputFormat)> = all.iter().map(|a| (a.width, a.format)).collect();
+        let expected: Vec<(u32, OutputFormat)> =
+            [48, 24].into_iter().flat_map(|s| formats.iter().map(move |&f| (s, f))).collect();
+        assert_eq!(got, expected, "{name}");
+        for &format in &formats {
+            let alone = opts.clone().format(format).process(&photo).unwrap();
+            let together: Vec<&Vec<u8>> = all.iter().filter(|a| a.format == format).map(|a| &a.data).collect();
+            assert_eq!(together, alone.iter().map(|a| &a.data).collect::<Vec<_>>(), "{name} {format}");
+        }
+    }
+    let photo = fixture("landscape_1.jpg");
+    let err = Options::new().process_formats(&photo, &[]).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidOptions);
+    let err = Options::new().process_formats(&photo, &[OutputFormat::Png, OutputFormat::Png]).unwrap_err();
+    assert!(err.to_string().contains("format png is listed twice"), "{err}");
+}
+
+#[cfg(not(feature = "avif"))]
+#[test]
+fn avif_without_its_feature_is_invalid_options_naming_it() {
+    let photo = fixture("landscape_1.jpg");
+    assert!(!OutputFormat::Avif.is_available());
+    assert!(!OutputFormat::available().contains(&OutputFormat::Avif));
+    for err in [
+        Options::new().size(32).format(OutputFormat::Avif).process(&photo).unwrap_err(),
+        Options::new().size(32).process_formats(&photo, &[OutputFormat::Jpeg, OutputFormat::Avif]).unwrap_err(),
+    ] {
+        assert_eq!(err.kind(), ErrorKind::InvalidOptions);
+        assert!(err.to_string().contains("without the `avif` feature"), "{err}");
+    }
+}
+
+/// Lossy outputs as browsers' own libraries decode them (libwebp's `dwebp`, libavif's
+/// `avifdec`): the size asked for, alpha kept, and an SSIM against the pixels thumbing
+/// encoded that only a faithful encode reaches (and that a wrong picture fails).
+#[test]
+fn lossy_outputs_decode_in_the_reference_decoders_close_to_the_encoded_pixels() {
+    use common::decoders::{self, ssim};
+    type Decoder = fn(&[u8], &str) -> thumbing::Bitmap;
+    let mut cases: Vec<(OutputFormat, Decoder)> = Vec::new();
+    if decoders::available("dwebp", "-version", "webp") {
+        cases.push((OutputFormat::WebP, decoders::dwebp));
+    }
+    if OutputFormat::Avif.is_available() && decoders::available("avifdec", "--version", "libavif-bin") {
+        cases.push((OutputFormat::Avif, decoders::avifdec));
+    }
+    let photo = fixture("landscape_1.jpg");
+    let alpha = fixture("with-alpha.png");
+    for (format, decode) in cases {
+        let opts = Options::new().boxes([(150, 100)]).format(format);
+        let rendered = opts.render(&photo).unwrap().remove(0);
+        let encoded = opts.process(&photo).unwrap().remove(0);
+        let decoded = decode(&encoded.data, &format!("{format}-photo"));
+        assert_eq!((decoded.width, decoded.height), (150, 100), "{format}");
+        let score = ssim(&rendered, &decoded);
+        assert!(score > 0.94 && score < 1.0, "{format}: SSIM {score:.4} at quality 80");
+        // Lower quality, lower score: the setting reaches the encoder.
+        let low = opts.clone().quality(10).process(&photo).unwrap().remove(0);
+        let low_score = ssim(&rendered, &decode(&low.data, &format!("{format}-low")));
+        eprintln!(
+            "{format} 150x100: SSIM {score:.4} at quality 80 ({} bytes), {low_score:.4} at 10",
+            encoded.data.len()
+        );
+        assert!(low_score < score - 0.05, "{format}: SSIM {low_score:.4} at 10, {score:.4} at 80");
+        // The score tells pictures apart: the photo upside down is far off.
+        let flipped = thumbing::Orientation::Rotate180.apply(rendered.clone());
+        assert!(ssim(&flipped, &decoded) < 0.5, "{format}");
+        // thumbing reads its own lossy WebP as libwebp does.
+        if format == OutputFormat::WebP {
+            assert!(ssim(&pixels(&encoded.data), &decoded) > 0.98, "thumbing's WebP decoder");
+        }
+
+        // Alpha survives, with the colour under it.
+        let opts = Options::new().size(64).format(format);
+        let rendered = opts.render(&alpha).unwrap().remove(0);
+        assert!(rendered.layout.has_alpha());
+        let decoded = decode(&opts.process(&alpha).unwrap().remove(0).data, &format!("{format}-alpha"));
+        assert!(decoded.layout.has_alpha(), "{format}: {:?}", decoded.layout);
+        let score = ssim(&rendered, &decoded);
+        assert!(score > 0.9, "{format} with alpha: SSIM {score:.4}");
     }
 }

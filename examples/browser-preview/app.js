@@ -113,8 +113,8 @@ async function update() {
     const file = await thumbing.avatar(photo.bytes, options);
     const fileMs = performance.now() - started;
     if (mine !== job) return;
-    const mime = { jpeg: "image/jpeg", png: "image/png", webp: "image/webp" }[options.format];
-    const ext = { jpeg: "jpg", png: "png", webp: "webp" }[options.format];
+    const mime = { jpeg: "image/jpeg", png: "image/png", "webp-lossless": "image/webp" }[options.format];
+    const ext = { jpeg: "jpg", png: "png", "webp-lossless": "webp" }[options.format];
     if (download.href) URL.revokeObjectURL(download.href);
     download.href = URL.createObjectURL(new Blob([file], { type: mime }));
     download.download = `${photo.name.replace(/\.[^.]*$/, "")}-${options.size}.${ext}`;

@@ -3,7 +3,7 @@
     POST /avatar            multipart/form-data with the photo in the field ``file``
                             (or the raw image as the request body)
          ?size=256          side in pixels (16..1024)
-         &format=jpeg       jpeg, png or webp
+         &format=jpeg       jpeg, png, webp (lossy), webp-lossless or avif
          &crop=centre       centre or smart
 
 The response is the encoded avatar (``Content-Type`` set from the format). Errors are JSON,

@@ -92,7 +92,7 @@ def test_text_is_unsupported(client: FlaskClient) -> None:
     [
         ("?size=big", "size must be an integer"),
         ("?size=4096", "size must be between 16 and 1024"),
-        ("?format=gif", 'format "gif" is not one of jpeg, png or webp'),
+        ("?format=gif", 'format "gif" is not one of jpeg, png, webp, webp-lossless or avif'),
         ("?crop=left", 'crop "left" is not one of'),
     ],
 )

@@ -55,12 +55,13 @@ impl std::str::FromStr for FailureAction {
 /// | `FOLDER_OUTPUT` | `avatars` | folder of the destination bucket the avatars go to |
 /// | `PROCESS_WIDTH`, `PROCESS_HEIGHT` | `512` | size of the main avatar, `<stem>.jpg` |
 /// | `SIZES` | unset | e.g. `512,128`: the first is the main square avatar, each further size `s` is also written as `<stem>-<s>.jpg` |
-/// | `OUTPUT_FORMAT` | `jpeg` | `jpeg`, `png` or `webp` (sets the extension and `Content-Type`); the words of [`OutputFormat`] |
-/// | `QUALITY` | `80` | JPEG quality, 1–100 |
+/// | `OUTPUT_FORMAT` | `jpeg` | `jpeg`, `png`, `webp` (lossy), `webp-lossless` or `avif` (sets the extension and `Content-Type`); the words of [`OutputFormat`]. A list such as `jpeg,webp,avif` writes every size in each format (`<stem>.jpg`, `<stem>.webp`, `<stem>.avif`, …): the first is the main one |
+/// | `QUALITY` | `80` | quality of JPEG, lossy WebP and AVIF, 1–100 |
 /// | `CROP` | `centre` | `centre`, `smart`, or a focal point `x,y` in 0–1; the words of [`Crop`] |
 /// | `CACHE_CONTROL` | `public, max-age=300` | `Cache-Control` of the written avatars |
 /// | `MAX_PIXELS` | 100 000 000 | larger images are rejected from their header, before decoding |
 /// | `MAX_INPUT_BYTES` | 52 428 800 | larger uploads are rejected without being downloaded |
+/// | `MEMORY_BUDGET_MB` | ¾ of the function's memory on Lambda, else none | the most memory (MiB) one image's decode and resizing may take ([`thumbing::Options::memory_budget`]); an image that needs more is refused from its header as too large, instead of running the function out of memory; `none` for no budget |
 /// | `ON_FAILURE` | `tag` | what to do with an upload that is not a usable image: `tag`, `move` or `none` |
 /// | `FOLDER_FAILED` | `failed` | where `ON_FAILURE=move` puts such uploads; keys under it are never processed |
 ///
@@ -97,9 +98,12 @@ pub struct Config {
     pub height: u32,
     /// Further square sizes, each written as `<stem>-<size>.<ext>`.
     pub extra_sizes: Vec<u32>,
-    /// Output format.
+    /// Output format of the main avatar (the first of `OUTPUT_FORMAT`).
     pub format: OutputFormat,
-    /// JPEG quality, 1–100.
+    /// Further formats every size is also written in (the rest of `OUTPUT_FORMAT`), each
+    /// with its own extension: `<stem>.webp`, `<stem>-128.avif`.
+    pub extra_formats: Vec<OutputFormat>,
+    /// Quality of the lossy formats, 1–100.
     pub quality: u8,
     /// Where the cover crop is placed.
     pub crop: Crop,
@@ -109,15 +113,22 @@ pub struct Config {
     pub max_pixels: u64,
     /// Upload size limit, checked before downloading.
     pub max_input_bytes: u64,
+    /// The most memory, in bytes, that one image's decode and resizing may take
+    /// ([`thumbing::Options::memory_budget`]), or `None` for no budget. Read from
+    /// `MEMORY_BUDGET_MB`; on Lambda it defaults to [`LAMBDA_MEMORY_SHARE`] of the function's
+    /// memory (`AWS_LAMBDA_FUNCTION_MEMORY_SIZE`).
+    pub memory_budget: Option<u64>,
     /// What to do with uploads that are not usable images.
     pub on_failure: FailureAction,
 }
 
-/// One file the handler writes for an upload: its key and box size.
+/// One file the handler writes for an upload: its key, box size and format.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutputSpec {
     /// The key in the destination bucket.
     pub key: String,
+    /// The format of the file (its `Content-Type`).
+    pub format: OutputFormat,
     /// Width of the box.
     pub width: u32,
     /// Height of the box.
@@ -160,6 +171,24 @@ impl std::error::Error for ConfigError {}
 /// an old one for at most five minutes.
 pub const DEFAULT_CACHE_CONTROL: &str = "public, max-age=300";
 
+/// The share of a Lambda function's memory (`AWS_LAMBDA_FUNCTION_MEMORY_SIZE`) that one
+/// image's decode and resizing may take when `MEMORY_BUDGET_MB` is not set: three quarters,
+/// leaving the rest for the runtime, the upload's bytes and the encoded avatars.
+///
+/// ```
+/// let env = [("DEST_BUCKET_NAME", "assets"), ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "512")];
+/// let c = thumbing_lambda::handler::Config::from_lookup(|n| env.iter().find(|(k, _)| *k == n).map(|(_, v)| v.to_string()))?;
+/// assert_eq!(c.memory_budget, Some(384 << 20));
+/// # Ok::<(), thumbing_lambda::handler::ConfigError>(())
+/// ```
+pub const LAMBDA_MEMORY_SHARE: (u64, u64) = (3, 4);
+
+/// The largest `MEMORY_BUDGET_MB` accepted: 1 TiB.
+const MAX_MEMORY_BUDGET_MB: u64 = 1 << 20;
+
+/// Bytes in a MiB.
+const MIB: u64 = 1 << 20;
+
 /// The variables one job may change with [`Config::with_overrides`]: what the avatars look
 /// like and how they are served. Where they are read from and written to, the input limits
 /// and the failure action stay those of the function.
@@ -184,11 +213,13 @@ impl Config {
             height: 512,
             extra_sizes: Vec::new(),
             format: OutputFormat::Jpeg,
+            extra_formats: Vec::new(),
             quality: 80,
             crop: Crop::Centre,
             cache_control: DEFAULT_CACHE_CONTROL.into(),
             max_pixels: Limits::DEFAULT_MAX_PIXELS,
             max_input_bytes: Limits::DEFAULT_MAX_INPUT_BYTES as u64,
+            memory_budget: None,
             on_failure: FailureAction::Tag,
         }
     }
@@ -344,9 +375,39 @@ impl Config {
                 .map(|n| config.max_input_bytes = n)
                 .ok_or_else(|| "expected a whole number above 0".into())
         });
+        // On Lambda, a share of the function's memory unless MEMORY_BUDGET_MB says otherwise:
+        // an image that would need more is refused from its header (tagged like any unusable
+        // upload) instead of ending the invocation out of memory, to be retried twice.
+        if let Some(mb) = get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE").and_then(|v| v.trim().parse::<u64>().ok()) {
+            let (share, of) = LAMBDA_MEMORY_SHARE;
+            config.memory_budget = Some(mb * share / of * MIB);
+        }
+        parse("MEMORY_BUDGET_MB", "a memory budget", &mut |v| {
+            if v.eq_ignore_ascii_case("none") {
+                config.memory_budget = None;
+                return Ok(());
+            }
+            v.parse::<u64>()
+                .ok()
+                .filter(|n| (1..=MAX_MEMORY_BUDGET_MB).contains(n))
+                .map(|n| config.memory_budget = Some(n * MIB))
+                .ok_or_else(|| format!("expected a number of MiB from 1 to {MAX_MEMORY_BUDGET_MB}, or none"))
+        });
         parse("ON_FAILURE", "a failure action", &mut |v| v.parse().map(|a| config.on_failure = a));
-        if let Some(format) = word(get("OUTPUT_FORMAT"), "OUTPUT_FORMAT", &mut problems) {
-            config.format = format;
+        if let Some(list) = get("OUTPUT_FORMAT") {
+            let mut formats = Vec::new();
+            for item in list.split(',') {
+                match word::<OutputFormat>(Some(item.trim().to_owned()), "OUTPUT_FORMAT", &mut problems) {
+                    Some(format) if formats.contains(&format) => {
+                        problems.push(format!("OUTPUT_FORMAT={list:?} lists {format} twice"));
+                    }
+                    Some(format) => formats.push(format),
+                    None => {}
+                }
+            }
+            if let Some((&main, extra)) = formats.split_first() {
+                (config.format, config.extra_formats) = (main, extra.to_vec());
+            }
         }
         if let Some(crop) = word(get("CROP"), "CROP", &mut problems) {
             config.crop = crop;
@@ -393,6 +454,20 @@ impl Config {
         if let Err(e) = self.options().validate() {
             problems.push(e.to_string());
         }
+        for format in &self.extra_formats {
+            if let Err(e) = format.check_available() {
+                problems.push(e.to_string());
+            }
+        }
+        let formats = self.formats();
+        for (i, format) in formats.iter().enumerate() {
+            if let Some(first) = formats[..i].iter().find(|f| f.extension() == format.extension()) {
+                problems.push(format!(
+                    "OUTPUT_FORMAT lists {first} and {format}, which would both be written as .{} files",
+                    format.extension()
+                ));
+            }
+        }
         for (name, prefix) in [
             ("FOLDER_INPUT", &self.input_prefix),
             ("FOLDER_OUTPUT", &self.output_prefix),
@@ -434,18 +509,47 @@ impl Config {
             max_pixels: self.max_pixels,
             max_input_bytes: usize::try_from(self.max_input_bytes).unwrap_or(usize::MAX),
         };
-        thumbing::Options::new().boxes(boxes).format(self.format).quality(self.quality).crop(self.crop).limits(limits)
+        let options = thumbing::Options::new()
+            .boxes(boxes)
+            .format(self.format)
+            .quality(self.quality)
+            .crop(self.crop)
+            .limits(limits);
+        match self.memory_budget {
+            Some(bytes) => options.memory_budget(bytes),
+            None => options,
+        }
+    }
+
+    /// Every output format, the main one first.
+    ///
+    /// ```
+    /// use thumbing::OutputFormat;
+    /// let mut c = thumbing_lambda::handler::Config::new("assets");
+    /// c.extra_formats = vec![OutputFormat::WebP];
+    /// assert_eq!(c.formats(), [OutputFormat::Jpeg, OutputFormat::WebP]);
+    /// ```
+    pub fn formats(&self) -> Vec<OutputFormat> {
+        std::iter::once(self.format).chain(self.extra_formats.iter().copied()).collect()
     }
 
     /// The files written for the upload `key`, main avatar first, or `None` when the key
     /// has no file name (a folder marker such as `uploads/`). The stem is the file name
-    /// without its last extension, as in `path.parse(key).name` of Node.js.
+    /// without its last extension, as in `path.parse(key).name` of Node.js. With several
+    /// formats, each size comes in every format, in the order of [`Config::formats`]: the
+    /// order of [`thumbing::Options::process_formats`].
     ///
     /// ```
-    /// let c = thumbing_lambda::handler::Config::new("assets");
+    /// use thumbing::OutputFormat;
+    /// let mut c = thumbing_lambda::handler::Config::new("assets");
     /// assert_eq!(c.outputs("u/1234.abcd.png").unwrap()[0].key, "avatars/1234.abcd.jpg");
     /// assert_eq!(c.outputs(".hidden").unwrap()[0].key, "avatars/.hidden.jpg");
     /// assert!(c.outputs("uploads/").is_none());
+    ///
+    /// c.extra_sizes = vec![128];
+    /// c.extra_formats = vec![OutputFormat::Avif];
+    /// let keys: Vec<String> = c.outputs("u/me.png").unwrap().into_iter().map(|o| o.key).collect();
+    /// assert_eq!(keys, ["avatars/me.jpg", "avatars/me.avif", "avatars/me-128.jpg", "avatars/me-128.avif"]);
     /// ```
     pub fn outputs(&self, key: &str) -> Option<Vec<OutputSpec>> {
         let name = key.rsplit('/').next().unwrap_or(key);
@@ -456,14 +560,19 @@ impl Config {
         if stem.is_empty() {
             return None;
         }
-        let (prefix, ext) = (&self.output_prefix, self.format.extension());
-        let main = OutputSpec { key: format!("{prefix}{stem}.{ext}"), width: self.width, height: self.height };
-        let extra = self.extra_sizes.iter().map(|&s| OutputSpec {
-            key: format!("{prefix}{stem}-{s}.{ext}"),
-            width: s,
-            height: s,
+        let prefix = &self.output_prefix;
+        let formats = self.formats();
+        let boxes = std::iter::once((self.width, self.height, String::new()))
+            .chain(self.extra_sizes.iter().map(|&s| (s, s, format!("-{s}"))));
+        let outputs = boxes.flat_map(|(width, height, suffix)| {
+            formats.iter().map(move |&format| OutputSpec {
+                key: format!("{prefix}{stem}{suffix}.{}", format.extension()),
+                format,
+                width,
+                height,
+            })
         });
-        Some(std::iter::once(main).chain(extra).collect())
+        Some(outputs.collect())
     }
 
     /// A short description of everything that changes the output bytes. It is stored
@@ -478,7 +587,8 @@ impl Config {
         for size in &self.extra_sizes {
             s.push_str(&format!("+{size}"));
         }
-        format!("{s} {} q{} {:?}", self.format, self.quality, self.crop)
+        let formats: Vec<&str> = self.formats().iter().map(|f| f.name()).collect();
+        format!("{s} {} q{} {:?}", formats.join(","), self.quality, self.crop)
     }
 }
 
@@ -551,6 +661,52 @@ mod tests {
         assert_eq!(c.on_failure, FailureAction::Move);
         let keys: Vec<_> = c.outputs("in/x.png").unwrap().into_iter().map(|o| o.key).collect();
         assert_eq!(keys, ["out/avatars/x.webp", "out/avatars/x-64.webp", "out/avatars/x-32.webp"]);
+    }
+
+    #[test]
+    fn the_memory_budget_defaults_to_a_share_of_the_lambda_functions_memory() {
+        // Outside Lambda: no budget unless one is set.
+        assert_eq!(from(&[("DEST_BUCKET_NAME", "a")]).unwrap().memory_budget, None);
+        assert_eq!(from(&[("DEST_BUCKET_NAME", "a")]).unwrap().options().memory_budget_bytes(), None);
+        let c = from(&[("DEST_BUCKET_NAME", "a"), ("MEMORY_BUDGET_MB", "64")]).unwrap();
+        assert_eq!(c.options().memory_budget_bytes(), Some(64 << 20));
+        // On Lambda: three quarters of the function's memory, unless set or turned off.
+        let lambda = ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "1024");
+        assert_eq!(from(&[("DEST_BUCKET_NAME", "a"), lambda]).unwrap().memory_budget, Some(768 << 20));
+        let set = from(&[("DEST_BUCKET_NAME", "a"), lambda, ("MEMORY_BUDGET_MB", "100")]).unwrap();
+        assert_eq!(set.memory_budget, Some(100 << 20));
+        let off = from(&[("DEST_BUCKET_NAME", "a"), lambda, ("MEMORY_BUDGET_MB", "None")]).unwrap();
+        assert_eq!(off.memory_budget, None);
+        for bad in ["0", "-5", "1.5", "lots", "2000000"] {
+            let err = from(&[("DEST_BUCKET_NAME", "a"), ("MEMORY_BUDGET_MB", bad)]).unwrap_err();
+            assert!(err.to_string().contains("MEMORY_BUDGET_MB"), "{bad}: {err}");
+        }
+        // A job's overrides cannot change it.
+        let base = from(&[("DEST_BUCKET_NAME", "a"), lambda]).unwrap();
+        let job = |name: &str, value: &str| base.with_overrides(&[(name.to_owned(), value.to_owned())].into());
+        assert!(job("MEMORY_BUDGET_MB", "none").is_err());
+        let job = job("SIZES", "256").unwrap();
+        assert_eq!(job.memory_budget, Some(768 << 20));
+    }
+
+    #[test]
+    fn output_format_lists_several_formats() {
+        let c = from(&[("DEST_BUCKET_NAME", "a"), ("OUTPUT_FORMAT", "avif, jpeg,webp")]).unwrap();
+        assert_eq!(c.formats(), [OutputFormat::Avif, OutputFormat::Jpeg, OutputFormat::WebP]);
+        assert_eq!(c.fingerprint(), "512x512 avif,jpeg,webp q80 Centre");
+        let specs = c.outputs("up/me.png").unwrap();
+        let got: Vec<_> = specs.iter().map(|o| (o.key.as_str(), o.format.mime_type())).collect();
+        assert_eq!(
+            got,
+            [("avatars/me.avif", "image/avif"), ("avatars/me.jpg", "image/jpeg"), ("avatars/me.webp", "image/webp")]
+        );
+
+        let err = from(&[("DEST_BUCKET_NAME", "a"), ("OUTPUT_FORMAT", "jpeg,gif,jpg")]).unwrap_err();
+        assert_eq!(err.problems().len(), 2, "{err}");
+        assert!(err.problems()[0].contains(r#"OUTPUT_FORMAT "gif" is not one of"#), "{err}");
+        assert!(err.problems()[1].contains("lists jpeg twice"), "{err}");
+        let err = from(&[("DEST_BUCKET_NAME", "a"), ("OUTPUT_FORMAT", "webp,webp-lossless")]).unwrap_err();
+        assert!(err.to_string().contains("both be written as .webp files"), "{err}");
     }
 
     #[test]

@@ -35,7 +35,9 @@ use aws_lambda_events::s3::batch_job::S3BatchJobResponse;
 use serde::Serialize;
 use tracing::{error, info, warn};
 
-pub use crate::config::{Config, ConfigError, DEFAULT_CACHE_CONTROL, FailureAction, JOB_SETTINGS, OutputSpec};
+pub use crate::config::{
+    Config, ConfigError, DEFAULT_CACHE_CONTROL, FailureAction, JOB_SETTINGS, LAMBDA_MEMORY_SHARE, OutputSpec,
+};
 use thumbing_storage::{PutOptions, Store, StoreError, StoreErrorKind, normalize_etag};
 
 /// User-metadata name of the source `bucket/key` stored with each avatar.
@@ -602,8 +604,11 @@ async fn run_record(store: &dyn Store, config: &Config, record: &S3EventRecord, 
     };
 
     let options = config.options();
+    let formats = config.formats();
     let data = object.data;
-    let processed = tokio::task::spawn_blocking(move || options.process(&data)).await;
+    // One decode and resize for every format (`OUTPUT_FORMAT=jpeg,webp,avif`), in the order
+    // of `outputs`.
+    let processed = tokio::task::spawn_blocking(move || options.process_formats(&data, &formats)).await;
     let avatars = match processed {
         Ok(Ok(avatars)) => avatars,
         Ok(Err(e)) => return reject(store, config, bucket, key, e.kind().code(), e.to_string()).await,
@@ -613,7 +618,6 @@ async fn run_record(store: &dyn Store, config: &Config, record: &S3EventRecord, 
     };
 
     let mut put_options = PutOptions::default()
-        .content_type(config.format.mime_type())
         .cache_control(config.cache_control.clone())
         .metadata(META_SOURCE, source)
         .metadata(META_SETTINGS, settings);
@@ -622,10 +626,12 @@ async fn run_record(store: &dyn Store, config: &Config, record: &S3EventRecord, 
     }
     let damage = avatars.first().map(|a| a.warnings.clone()).unwrap_or_default();
     let mut written: Vec<WrittenAvatar> = Vec::with_capacity(avatars.len());
-    // Extra sizes first, the main avatar last: its presence means the set is complete.
+    // Extra sizes and formats first, the main avatar last: its presence means the set is
+    // complete.
     for (spec, avatar) in outputs.iter().zip(avatars).rev() {
         let bytes = avatar.data.len();
-        if let Err(e) = store.put(&config.dest_bucket, &spec.key, avatar.data, put_options.clone()).await {
+        let put = put_options.clone().content_type(spec.format.mime_type());
+        if let Err(e) = store.put(&config.dest_bucket, &spec.key, avatar.data, put).await {
             return Outcome::Failed { message: e.to_string() };
         }
         written.push(WrittenAvatar { key: spec.key.clone(), width: avatar.width, height: avatar.height, bytes });

@@ -335,6 +335,26 @@ async fn oversized_uploads_are_rejected_without_downloading() {
 }
 
 #[tokio::test]
+async fn an_image_over_the_memory_budget_is_refused_from_its_header() {
+    let store = MemoryStore::new();
+    store.insert("uploads", "big.jpg", PHOTO_A.to_vec());
+    let mut c = config();
+    // Less than even the reduced-scale decode of a 512 px avatar needs.
+    c.memory_budget = Some(1 << 20);
+    let report = handle_event(&store, &c, event(vec![record("uploads", "big.jpg")])).await.unwrap();
+    let Outcome::Rejected { error_kind, message, .. } = &report.records[0].outcome else { panic!("{report:?}") };
+    assert_eq!(error_kind, "too_large");
+    assert!(message.contains("more than the budget of 1.0 MiB"), "{message}");
+    assert_eq!(store.object("uploads", "big.jpg").unwrap().tags, [(REJECTED_TAG.to_owned(), "too_large".to_owned())]);
+    assert!(store.keys("assets").is_empty());
+
+    // A budget the photo fits in: processed as without one.
+    c.memory_budget = Some(256 << 20);
+    let report = handle_event(&store, &c, event(vec![record("uploads", "big.jpg")])).await.unwrap();
+    assert!(matches!(report.records[0].outcome, Outcome::Processed { .. }), "{report:?}");
+}
+
+#[tokio::test]
 async fn a_vanished_upload_is_skipped() {
     let store = MemoryStore::new();
     let report = handle_event(&store, &config(), event(vec![record("uploads", "gone.jpg")])).await.unwrap();
@@ -451,6 +471,38 @@ async fn extra_sizes_and_formats() {
     let o = store.object("assets", "avatars/me.webp").unwrap();
     assert_eq!(o.content_type.as_deref(), Some("image/webp"));
     assert_eq!(thumbing::probe(&o.data).unwrap().format, thumbing::ImageFormat::WebP);
+
+    // Several formats per upload: every size in each, with its own Content-Type.
+    let store = MemoryStore::new();
+    store.insert("uploads", "me.jpg", PHOTO_A.to_vec());
+    let c = Config::from_lookup(|name| match name {
+        "DEST_BUCKET_NAME" => Some("assets".into()),
+        "SIZES" => Some("128,32".into()),
+        "OUTPUT_FORMAT" => Some("jpeg, webp,avif".into()),
+        _ => None,
+    })
+    .unwrap();
+    let report = handle_event(&store, &c, event(vec![record("uploads", "me.jpg")])).await.unwrap();
+    let Outcome::Processed { outputs, .. } = &report.records[0].outcome else { panic!("{report:?}") };
+    let keys: Vec<_> = outputs.iter().map(|o| o.key.as_str()).collect();
+    let expected =
+        ["me.jpg", "me.webp", "me.avif", "me-32.jpg", "me-32.webp", "me-32.avif"].map(|k| format!("avatars/{k}"));
+    assert_eq!(keys, expected);
+    for key in &expected {
+        let o = store.object("assets", key).unwrap();
+        let mime = match &key[key.rfind('.').unwrap()..] {
+            ".jpg" => "image/jpeg",
+            ".webp" => "image/webp",
+            _ => "image/avif",
+        };
+        assert_eq!(o.content_type.as_deref(), Some(mime), "{key}");
+        if mime == "image/avif" {
+            assert_eq!(&o.data[4..12], b"ftypavif", "{key}");
+        } else {
+            let info = thumbing::probe(&o.data).unwrap();
+            assert_eq!(info.width, if key.contains("-32") { 32 } else { 128 }, "{key}");
+        }
+    }
 }
 
 #[tokio::test]

@@ -1,10 +1,10 @@
 """Fast, safe avatars and thumbnails from untrusted photos.
 
 thumbing decodes JPEG, PNG, WebP and GIF, turns the image upright (EXIF orientation),
-converts it to sRGB, crops and resizes it, and encodes JPEG, PNG or WebP without any of the
-input's metadata. Decompression bombs and oversized inputs are rejected from the header,
-before pixel memory is allocated. The work is done in Rust with the GIL released, so a
-thread pool uses every core.
+converts it to sRGB, crops and resizes it, and encodes JPEG, PNG, WebP (lossy or lossless)
+or AVIF without any of the input's metadata. Decompression bombs and oversized inputs are
+rejected from the header, before pixel memory is allocated. The work is done in Rust with
+the GIL released, so a thread pool uses every core.
 
 >>> import thumbing
 >>> jpeg = thumbing.avatar("photo.jpg", 256)                      # doctest: +SKIP

@@ -37,7 +37,7 @@ _ImageData: TypeAlias = ReadableBuffer | StrPath | SupportsRead[bytes]
 (``str`` or ``os.PathLike``, read with the GIL released) or a binary file object (read to
 the end, at most ``max_input_bytes + 1`` bytes)."""
 
-_OutputFormat: TypeAlias = Literal["jpeg", "jpg", "png", "webp"]
+_OutputFormat: TypeAlias = Literal["jpeg", "jpg", "png", "webp", "webp-lossless", "avif"]
 """Output format; ``"jpg"`` is an alias of ``"jpeg"``. Case-insensitive."""
 _Crop: TypeAlias = Literal["centre", "center", "smart", "attention", "entropy"] | tuple[float, float]
 """Where a cover crop goes: centred, content-aware (``"smart"``; ``"attention"`` and
@@ -80,7 +80,8 @@ def avatar(
 
     The image is turned upright (EXIF orientation), converted to sRGB, cropped to fill the
     square, resized with Lanczos3 and encoded (JPEG quality 80 by default). No metadata
-    (EXIF, GPS, ICC) is written. ``quality`` (1..100) applies to JPEG; ``background`` is
+    (EXIF, GPS, ICC) is written. ``format`` is ``"jpeg"``, ``"png"``, ``"webp"`` (lossy),
+    ``"webp-lossless"`` or ``"avif"``; ``quality`` (1..100) applies to JPEG, WebP and AVIF; ``background`` is
     what transparency is flattened onto for JPEG and what ``fit="contain"`` pads with.
 
     :raises UnsupportedFormatError: not a JPEG, PNG, WebP or GIF.
@@ -137,13 +138,13 @@ class Avatar:
     def height(self) -> int:
         """Height in pixels."""
     @property
-    def format(self) -> Literal["jpeg", "png", "webp"]:
+    def format(self) -> Literal["jpeg", "png", "webp", "webp-lossless", "avif"]:
         """The format of ``data``."""
     @property
-    def mime_type(self) -> Literal["image/jpeg", "image/png", "image/webp"]:
+    def mime_type(self) -> Literal["image/jpeg", "image/png", "image/webp", "image/avif"]:
         """The MIME type of ``data``, for a ``Content-Type`` header."""
     @property
-    def extension(self) -> Literal["jpg", "png", "webp"]:
+    def extension(self) -> Literal["jpg", "png", "webp", "avif"]:
         """The usual file extension, without a dot."""
     @property
     def warnings(self) -> tuple[ImageWarning, ...]:

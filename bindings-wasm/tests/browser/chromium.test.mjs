@@ -188,7 +188,7 @@ describe("headless Chromium", () => {
           worker.avatar(bytes, { size: 200, crop: "smart" }),
           worker.probe(bytes),
           worker.pixels(bytes, { size: 64 }),
-          worker.process(bytes, { sizes: [64, 32], format: "webp" }),
+          worker.process(bytes, { sizes: [64, 32], format: "webp-lossless" }),
         ]);
         const errors = [];
         for (const [input, options] of [
@@ -217,8 +217,8 @@ describe("headless Chromium", () => {
     assert.equal(result.pixelsType, "[object Uint8ClampedArray]");
     assert.equal(result.probe.orientation, 3);
     assert.deepEqual(result.processed, [
-      [64, "webp", true],
-      [32, "webp", true],
+      [64, "webp-lossless", true],
+      [32, "webp-lossless", true],
     ]);
     assert.deepEqual(
       result.errors.map((e) => [e.name, e.code, e.isError]),

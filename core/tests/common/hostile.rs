@@ -266,7 +266,13 @@ pub fn gif_frame(sw: u16, sh: u16, left: u16, top: u16, fw: u16, fh: u16) -> Vec
 /// A lossless WebP made by thumbing itself from a small PNG.
 pub fn webp_lossless(width: u32, height: u32) -> Vec<u8> {
     let png = png_gray(width, height);
-    Options::new().boxes([(width, height)]).format(OutputFormat::WebP).process(&png).expect("webp").remove(0).data
+    Options::new()
+        .boxes([(width, height)])
+        .format(OutputFormat::WebPLossless)
+        .process(&png)
+        .expect("webp")
+        .remove(0)
+        .data
 }
 
 /// Wraps a simple-format WebP's image chunk in an extended (VP8X) file declaring its own

@@ -142,8 +142,9 @@ pub struct ServiceConfig {
 ///
 /// Memory is bounded by the workers: each holds one upload (at most `MAX_INPUT_BYTES`) and
 /// its decoded image (at most `MAX_PIXELS` pixels), so the service's processing memory is
-/// about `workers × (MAX_INPUT_BYTES + 4 × MAX_PIXELS)` bytes in the worst case; waiting
-/// jobs hold only their key.
+/// about `workers × (MAX_INPUT_BYTES + 4 × MAX_PIXELS)` bytes in the worst case, or
+/// `workers × (MAX_INPUT_BYTES + MEMORY_BUDGET_MB)` with a memory budget (images over it are
+/// refused from their header); waiting jobs hold only their key.
 ///
 /// ```
 /// let p = thumbing_avatar_service::config::ProcessingConfig::default();
@@ -566,6 +567,15 @@ mod tests {
         let d = parse(&[]).unwrap();
         assert!(!d.dev_issuer_on_network);
         assert_eq!(d.connections, ConnectionConfig::default());
+    }
+
+    #[test]
+    fn the_memory_budget_of_each_job_is_the_lambdas_variable() {
+        assert_eq!(parse(&[]).unwrap().handler.options().memory_budget_bytes(), None);
+        let c = parse(&[("MEMORY_BUDGET_MB", "200")]).unwrap();
+        assert_eq!(c.handler.options().memory_budget_bytes(), Some(200 << 20));
+        let err = parse(&[("MEMORY_BUDGET_MB", "0")]).unwrap_err();
+        assert!(err.to_string().contains("MEMORY_BUDGET_MB"), "{err}");
     }
 
     #[test]

@@ -351,3 +351,51 @@ async fn static_files_stay_inside_their_folders() {
     let r = server.http.get(server.at("/avatars/..%2fdev-issuer-key.der")).send().await.unwrap();
     assert_eq!(r.status(), 404);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn several_formats_per_upload_are_served_by_accept() {
+    let mut config = local_config("formats");
+    config.handler.extra_formats = ["webp", "avif"].map(|w| w.parse().unwrap()).to_vec();
+    let server = start(config).await;
+    let (token, sub) = server.sign_in("grace").await;
+    let form = server.key_upload(&token, "jpg").await;
+    let response =
+        post_form(&server.http, &form, form["fields"].as_object().unwrap(), fixture("landscape_6.jpg"), "image/jpeg")
+            .await;
+    assert_eq!(response.status(), 204);
+    let done = server.wait_processed(&token).await;
+    assert_eq!(done["state"], "ready", "{done}");
+    let avatar_url = done["avatar_url"].as_str().unwrap().to_owned();
+    assert!(avatar_url.starts_with(&format!("/avatars/{sub}.jpg?v=")), "{avatar_url}");
+    for ext in ["jpg", "webp", "avif"] {
+        assert!(server.data_dir.join(format!("storage/assets/avatars/{sub}.{ext}")).is_file(), "{ext}");
+    }
+
+    // One URL, the best format the browser names, and caches told that it depends on Accept.
+    let chrome = "image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8";
+    let mut etags = Vec::new();
+    for (accept, mime) in [(chrome, "image/avif"), ("image/webp,*/*", "image/webp"), ("*/*", "image/jpeg")] {
+        let r = server.http.get(server.at(&avatar_url)).header("accept", accept).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{accept}");
+        assert_eq!(r.headers()["content-type"], mime, "{accept}");
+        assert_eq!(r.headers()["vary"], "Accept", "{accept}");
+        let etag = r.headers()["etag"].to_str().unwrap().to_owned();
+        let body = r.bytes().await.unwrap();
+        match mime {
+            "image/avif" => assert_eq!(&body[4..12], b"ftypavif"),
+            _ => assert_eq!(dimensions(&body), (512, 512), "{accept}"),
+        }
+        // Each representation has its own validator.
+        let r = server.http.get(server.at(&avatar_url)).header("accept", accept).header("if-none-match", &etag);
+        assert_eq!(r.send().await.unwrap().status(), 304, "{accept}");
+        etags.push(etag);
+    }
+    etags.dedup();
+    assert_eq!(etags.len(), 3, "{etags:?}");
+    // The other formats' own names are plain files.
+    let r = server.http.get(server.at(&format!("/avatars/{sub}.webp"))).header("accept", chrome).send().await.unwrap();
+    assert_eq!(r.headers()["content-type"], "image/webp");
+    // Not negotiated: no `Vary: Accept` (the service may vary on other headers).
+    let vary = r.headers().get("vary").map(|v| v.to_str().unwrap().to_ascii_lowercase()).unwrap_or_default();
+    assert!(!vary.contains("accept"), "{vary}");
+}

@@ -58,6 +58,12 @@ export interface ThumbingConfig {
   readonly processTimeoutSeconds: number;
   /** `SIZES` of the process function, e.g. `512,128`; empty for one 512×512 avatar. */
   readonly sizes: string;
+  /**
+   * `OUTPUT_FORMAT` of the process function, the main format first: each avatar is written in
+   * every one (`<sub>.jpg`, `<sub>.webp`, `<sub>.avif`), and the CDN answers the main URL with
+   * the best that the browser's `Accept` header names.
+   */
+  readonly outputFormats: string[];
   /** Scopes the access token must carry on the upload route; empty: none required. */
   readonly requiredScopes: string[];
   readonly existingUserPool?: ExistingUserPool;
@@ -134,6 +140,7 @@ export const SETTINGS: Record<string, Setting> = Object.fromEntries(
       ["processMemoryMb", "memory of the process function in MB (default 512)"],
       ["processTimeoutSeconds", "timeout of the process function in seconds (default 15)"],
       ["sizes", "SIZES of the process function, e.g. 512,128 (default: one 512x512 avatar)"],
+      ["outputFormats", "OUTPUT_FORMAT of the process function, main format first: jpeg, png, webp, webp-lossless, avif (default jpeg,webp,avif)"],
       ["requiredScopes", "comma-separated scopes the access token must carry (default aws.cognito.signin.user.admin; `none` for none)"],
       ["userPoolId", "an existing Cognito user pool id; unset: the stack creates a pool"],
       ["userPoolClientId", "the app client id of the existing user pool (with userPoolId)"],
@@ -174,6 +181,10 @@ const CERTIFICATE_ARN = /^arn:aws[a-z-]*:acm:([a-z0-9-]+):\d{12}:certificate\/[0
 const HOSTED_ZONE_ID = /^Z[0-9A-Z]{1,31}$/;
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 const SCOPE = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
+/** The words of thumbing's output formats (`OutputFormat`); `jpg` is read as `jpeg`. */
+export const OUTPUT_FORMATS = ["jpeg", "png", "webp", "webp-lossless", "avif"];
+/** JPEG for every browser, and the smaller lossy WebP and AVIF for those that say they read them. */
+export const DEFAULT_OUTPUT_FORMATS = "jpeg,webp,avif";
 
 /**
  * Reads and checks every setting. `repoRoot` and `cargoTargetDir` give the default zip paths;
@@ -306,6 +317,19 @@ export function readConfig(
     }
   }
 
+  const outputFormats = list((get("outputFormats") ?? DEFAULT_OUTPUT_FORMATS).toLowerCase()).map((f) => (f === "jpg" ? "jpeg" : f));
+  for (const format of outputFormats) {
+    if (!OUTPUT_FORMATS.includes(format)) {
+      problems.push(`${name("outputFormats")}: ${JSON.stringify(format)} is not one of ${OUTPUT_FORMATS.join(", ")}`);
+    }
+  }
+  const extensions = outputFormats.map((f) => (f.startsWith("webp") ? "webp" : f));
+  if (outputFormats.length === 0) {
+    problems.push(`${name("outputFormats")} is empty: at least one format is needed`);
+  } else if (new Set(extensions).size !== extensions.length) {
+    problems.push(`${name("outputFormats")}=${JSON.stringify(outputFormats.join(","))} lists a format twice or two formats written as the same file type`);
+  }
+
   const scopesRaw = get("requiredScopes") ?? "aws.cognito.signin.user.admin";
   const requiredScopes = scopesRaw.toLowerCase() === "none" ? [] : list(scopesRaw);
   for (const scope of requiredScopes) {
@@ -417,6 +441,7 @@ export function readConfig(
     processMemoryMb,
     processTimeoutSeconds,
     sizes,
+    outputFormats,
     requiredScopes,
     existingUserPool,
     webhookUrl,

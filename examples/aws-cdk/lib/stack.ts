@@ -45,6 +45,64 @@ export const REGENERATION_REPORTS = "reports/";
 /** The route the web page asks for an upload URL on. */
 export const UPLOAD_ROUTE = "/avatars/key_upload";
 
+/** The formats the CDN may answer the main avatar URL with, best first, when they are written. */
+const NEGOTIATED_FORMATS = ["avif", "webp"];
+
+/** The file extension of one of thumbing's output format words. */
+function extensionOf(format: string): string {
+  return format === "jpeg" ? "jpg" : format.startsWith("webp") ? "webp" : format;
+}
+
+/**
+ * The source of the CloudFront Function (viewer request, `cloudfront-js-2.0`) that picks the
+ * best format the browser's `Accept` header names: a request for the main avatar
+ * (`/<outputPrefix><sub>.jpg`) becomes one for `<sub>.avif` or `<sub>.webp`, and `Accept` is
+ * reduced to the one type chosen, so the cache policy's key on `Accept` holds a few values
+ * rather than every browser's header. Wildcards (`*\/*`) do not count: browsers name the
+ * image formats they decode. `null` when the formats leave nothing to choose.
+ */
+export function formatNegotiationCode(outputPrefix: string, outputFormats: readonly string[]): string | null {
+  const [main, ...extra] = outputFormats;
+  const mainExtension = extensionOf(main);
+  const choices = NEGOTIATED_FORMATS.filter((f) => extra.includes(f) && extensionOf(f) !== mainExtension);
+  if (choices.length === 0) return null;
+  return `// thumbing: serve the best avatar format the browser accepts (Vary: Accept).
+var PREFIX = ${JSON.stringify(`/${outputPrefix}`)};
+var MAIN = ${JSON.stringify(`.${mainExtension}`)};
+var CHOICES = ${JSON.stringify(choices.map((f) => ({ mime: `image/${f}`, extension: `.${extensionOf(f)}` })))};
+
+function accepts(accept, mime) {
+  return accept.split(",").some(function (range) {
+    var parts = range.split(";");
+    if (parts[0].trim().toLowerCase() !== mime) return false;
+    for (var i = 1; i < parts.length; i++) {
+      var param = parts[i].trim().toLowerCase();
+      if (param.indexOf("q=") === 0) return parseFloat(param.slice(2)) > 0;
+    }
+    return true;
+  });
+}
+
+function handler(event) {
+  var request = event.request;
+  var accept = request.headers.accept ? request.headers.accept.value : "";
+  var chosen = null;
+  if (request.uri.indexOf(PREFIX) === 0 && request.uri.slice(-MAIN.length) === MAIN) {
+    for (var i = 0; i < CHOICES.length && chosen === null; i++) {
+      if (accepts(accept, CHOICES[i].mime)) chosen = CHOICES[i];
+    }
+  }
+  if (chosen === null) {
+    delete request.headers.accept;
+  } else {
+    request.headers.accept = { value: chosen.mime };
+    request.uri = request.uri.slice(0, -MAIN.length) + chosen.extension;
+  }
+  return request;
+}
+`;
+}
+
 export interface ThumbingStackProps extends cdk.StackProps {
   readonly config: ThumbingConfig;
 }
@@ -143,7 +201,7 @@ export class ThumbingStack extends cdk.Stack {
       DEST_BUCKET_NAME: this.assetsBucket.bucketName,
       FOLDER_INPUT: config.uploadPrefix,
       FOLDER_OUTPUT: config.outputPrefix,
-      OUTPUT_FORMAT: "jpeg",
+      OUTPUT_FORMAT: config.outputFormats.join(","),
       QUALITY: "80",
       ON_FAILURE: "tag",
       // Nothing larger can be uploaded through the presigned POST; refuse it here too.
@@ -393,6 +451,40 @@ export class ThumbingStack extends cdk.Stack {
 
   private createDistribution(config: ThumbingConfig): cloudfront.Distribution {
     const domain = config.customDomain;
+    // Several formats per avatar: the main URL is answered with the best one the browser
+    // accepts, cached apart by `Accept` (as reduced by the function) and sent with
+    // `Vary: Accept` so that no cache on the way hands an AVIF to a browser without AVIF.
+    const negotiation = formatNegotiationCode(config.outputPrefix, config.outputFormats);
+    const negotiated =
+      negotiation === null
+        ? {}
+        : {
+            cachePolicy: new cloudfront.CachePolicy(this, "AvatarCachePolicy", {
+              comment: "thumbing avatars: CachingOptimized plus the Accept header (one image type, set by the format function)",
+              defaultTtl: cdk.Duration.days(1),
+              minTtl: cdk.Duration.seconds(1),
+              maxTtl: cdk.Duration.days(365),
+              headerBehavior: cloudfront.CacheHeaderBehavior.allowList("Accept"),
+              queryStringBehavior: cloudfront.CacheQueryStringBehavior.none(),
+              cookieBehavior: cloudfront.CacheCookieBehavior.none(),
+              enableAcceptEncodingGzip: true,
+              enableAcceptEncodingBrotli: true,
+            }),
+            responseHeadersPolicy: new cloudfront.ResponseHeadersPolicy(this, "AvatarVaryAccept", {
+              comment: "thumbing avatars: the format depends on the Accept header",
+              customHeadersBehavior: { customHeaders: [{ header: "Vary", value: "Accept", override: true }] },
+            }),
+            functionAssociations: [
+              {
+                eventType: cloudfront.FunctionEventType.VIEWER_REQUEST,
+                function: new cloudfront.Function(this, "AvatarFormatFunction", {
+                  comment: "thumbing: the best avatar format the browser accepts",
+                  runtime: cloudfront.FunctionRuntime.JS_2_0,
+                  code: cloudfront.FunctionCode.fromInline(negotiation),
+                }),
+              },
+            ],
+          };
     const distribution = new cloudfront.Distribution(this, "Cdn", {
       comment: "thumbing avatars",
       defaultBehavior: {
@@ -401,6 +493,7 @@ export class ThumbingStack extends cdk.Stack {
         cachePolicy: cloudfront.CachePolicy.CACHING_OPTIMIZED,
         allowedMethods: cloudfront.AllowedMethods.ALLOW_GET_HEAD,
         compress: true,
+        ...negotiated,
       },
       httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
       priceClass: config.priceClass as cloudfront.PriceClass,

@@ -156,6 +156,10 @@ describe("invalid settings", () => {
     rejects({ allowedExtensions: "jpg,JPG" }, "allowedExtensions", /twice/);
     rejects({ sizes: "512,0" }, "sizes", /not a list of sizes/);
     rejects({ sizes: "512,512" }, "sizes", /twice/);
+    rejects({ outputFormats: "jpeg,gif" }, "outputFormats", /"gif" is not one of jpeg, png, webp, webp-lossless, avif/);
+    rejects({ outputFormats: "jpg,jpeg" }, "outputFormats", /twice/);
+    rejects({ outputFormats: "webp,webp-lossless" }, "outputFormats", /same file type/);
+    rejects({ outputFormats: " , " }, "outputFormats", /empty/);
     rejects({ requiredScopes: 'a"b' }, "requiredScopes", /not an OAuth scope/);
   });
 

@@ -6,6 +6,7 @@ import { describe, test } from "node:test";
 
 import { Match, type Template } from "aws-cdk-lib/assertions";
 
+import { formatNegotiationCode } from "../lib/stack";
 import { templateOf } from "./fixtures";
 
 type Resource = { Type: string; Properties: Record<string, any>; DeletionPolicy?: string };
@@ -150,12 +151,31 @@ describe("default settings", () => {
     ]);
   });
 
-  test("the distribution redirects to HTTPS, uses CachingOptimized and HTTP/2 and HTTP/3", () => {
+  test("the distribution redirects to HTTPS, caches by the Accept type with Vary: Accept, and uses HTTP/2 and HTTP/3", () => {
     const [, dist] = only(template, "AWS::CloudFront::Distribution");
     const config = dist.Properties.DistributionConfig;
     assert.equal(config.DefaultCacheBehavior.ViewerProtocolPolicy, "redirect-to-https");
-    // The managed CachingOptimized policy.
-    assert.equal(config.DefaultCacheBehavior.CachePolicyId, "658327ea-f89d-4fab-a63d-7e88639e58f6");
+    // CachingOptimized's settings, plus the Accept header (reduced to one type by the function).
+    const [policyId, policy] = only(template, "AWS::CloudFront::CachePolicy");
+    assert.deepEqual(config.DefaultCacheBehavior.CachePolicyId, { Ref: policyId });
+    const cache = policy.Properties.CachePolicyConfig;
+    assert.deepEqual([cache.DefaultTTL, cache.MinTTL, cache.MaxTTL], [86400, 1, 31536000]);
+    const key = cache.ParametersInCacheKeyAndForwardedToOrigin;
+    assert.deepEqual(key.HeadersConfig, { HeaderBehavior: "whitelist", Headers: ["Accept"] });
+    assert.equal(key.QueryStringsConfig.QueryStringBehavior, "none");
+    assert.equal(key.CookiesConfig.CookieBehavior, "none");
+    assert.deepEqual([key.EnableAcceptEncodingGzip, key.EnableAcceptEncodingBrotli], [true, true]);
+    const [headersId, headers] = only(template, "AWS::CloudFront::ResponseHeadersPolicy");
+    assert.deepEqual(config.DefaultCacheBehavior.ResponseHeadersPolicyId, { Ref: headersId });
+    assert.deepEqual(headers.Properties.ResponseHeadersPolicyConfig.CustomHeadersConfig.Items, [
+      { Header: "Vary", Value: "Accept", Override: true },
+    ]);
+    const [fnId, fn] = only(template, "AWS::CloudFront::Function");
+    assert.equal(fn.Properties.FunctionConfig.Runtime, "cloudfront-js-2.0");
+    assert.deepEqual(config.DefaultCacheBehavior.FunctionAssociations, [
+      { EventType: "viewer-request", FunctionARN: { "Fn::GetAtt": [fnId, "FunctionARN"] } },
+    ]);
+    assert.equal(fn.Properties.FunctionCode, formatNegotiationCode("avatars/", ["jpeg", "webp", "avif"]));
     assert.deepEqual(config.DefaultCacheBehavior.AllowedMethods, ["GET", "HEAD"]);
     assert.equal(config.HttpVersion, "http2and3");
     assert.equal(config.PriceClass, "PriceClass_All");
@@ -175,7 +195,7 @@ describe("default settings", () => {
       DEST_BUCKET_NAME: { Ref: assets },
       FOLDER_INPUT: "",
       FOLDER_OUTPUT: "avatars/",
-      OUTPUT_FORMAT: "jpeg",
+      OUTPUT_FORMAT: "jpeg,webp,avif",
       QUALITY: "80",
       ON_FAILURE: "tag",
       MAX_INPUT_BYTES: "10485760",
@@ -527,5 +547,50 @@ describe("custom settings", () => {
     assert.equal(only(template, "AWS::Cognito::UserPool")[1].DeletionPolicy, "Delete");
     // Uploads, assets, and the regeneration jobs' manifests and reports.
     template.resourceCountIs("Custom::S3AutoDeleteObjects", 3);
+  });
+});
+
+describe("format negotiation", () => {
+  /** Runs the CloudFront Function's handler on a request for `uri` with `accept`. */
+  function negotiate(code: string, uri: string, accept?: string): { uri: string; accept?: string } {
+    const handler = new Function(`${code}\nreturn handler;`)();
+    const headers: Record<string, { value: string }> = accept === undefined ? {} : { accept: { value: accept } };
+    const request = handler({ request: { uri, headers, method: "GET", querystring: {}, cookies: {} } });
+    return { uri: request.uri, accept: request.headers.accept?.value };
+  }
+  const chrome = "image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8";
+
+  test("the main avatar URL becomes the best format the browser names; Accept is reduced to it", () => {
+    const code = formatNegotiationCode("avatars/", ["jpeg", "webp", "avif"]);
+    assert.ok(code !== null);
+    assert.deepEqual(negotiate(code, "/avatars/abc.jpg", chrome), { uri: "/avatars/abc.avif", accept: "image/avif" });
+    assert.deepEqual(negotiate(code, "/avatars/abc-128.jpg", "image/webp,*/*"), { uri: "/avatars/abc-128.webp", accept: "image/webp" });
+    assert.deepEqual(negotiate(code, "/avatars/abc.jpg", "image/avif;q=0,image/webp"), { uri: "/avatars/abc.webp", accept: "image/webp" });
+    // Wildcards say nothing about AVIF; no header at all is the same.
+    assert.deepEqual(negotiate(code, "/avatars/abc.jpg", "*/*"), { uri: "/avatars/abc.jpg", accept: undefined });
+    assert.deepEqual(negotiate(code, "/avatars/abc.jpg"), { uri: "/avatars/abc.jpg", accept: undefined });
+    // Other files and folders are left alone.
+    assert.deepEqual(negotiate(code, "/avatars/abc.webp", chrome), { uri: "/avatars/abc.webp", accept: undefined });
+    assert.deepEqual(negotiate(code, "/other/abc.jpg", chrome), { uri: "/other/abc.jpg", accept: undefined });
+  });
+
+  test("only the formats written are offered", () => {
+    const webpOnly = formatNegotiationCode("img/", ["png", "webp"]);
+    assert.ok(webpOnly !== null);
+    assert.deepEqual(negotiate(webpOnly, "/img/a.png", chrome), { uri: "/img/a.webp", accept: "image/webp" });
+    assert.equal(formatNegotiationCode("avatars/", ["jpeg"]), null);
+    assert.equal(formatNegotiationCode("avatars/", ["jpeg", "png", "webp-lossless"]), null);
+  });
+
+  test("with one format the distribution keeps CachingOptimized and no function", () => {
+    const template = templateOf({ outputFormats: "jpeg" });
+    const [, dist] = only(template, "AWS::CloudFront::Distribution");
+    const behavior = dist.Properties.DistributionConfig.DefaultCacheBehavior;
+    assert.equal(behavior.CachePolicyId, "658327ea-f89d-4fab-a63d-7e88639e58f6");
+    assert.equal(behavior.FunctionAssociations, undefined);
+    assert.equal(behavior.ResponseHeadersPolicyId, undefined);
+    assert.deepEqual(Object.keys(template.findResources("AWS::CloudFront::Function")), []);
+    const processFn = functionId(template, "ProcessFunction");
+    assert.equal(template.toJSON().Resources[processFn].Properties.Environment.Variables.OUTPUT_FORMAT, "jpeg");
   });
 });

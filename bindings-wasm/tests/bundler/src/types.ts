@@ -5,7 +5,7 @@ import { avatar, pixels, process, probe, type Bytes, type EncodedImage, type Err
 import { ThumbingWorker } from "thumbing-wasm/client";
 
 export function checkTypes(bytes: Uint8Array, buffer: ArrayBuffer): void {
-  const jpeg: Bytes = avatar(bytes, { size: 128, crop: { x: 0.3, y: 0.6 }, format: "webp", quality: 90 });
+  const jpeg: Bytes = avatar(bytes, { size: 128, crop: { x: 0.3, y: 0.6 }, format: "webp-lossless", quality: 90 });
   const images: EncodedImage[] = process(buffer, { sizes: [512, 128], fit: "contain", background: "#ffffff" });
   const mime: string = images[0].mimeType;
   const px: Pixels = pixels(bytes, { size: 64, crop: "smart" });
