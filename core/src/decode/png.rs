@@ -262,26 +262,11 @@ fn decode_pixels(
     bytes: &[u8],
     ignore_checksums: bool,
 ) -> Result<(Bitmap, Option<png::DecodingError>), png::DecodingError> {
-    // What the png crate may allocate besides our output buffer: copies of metadata chunks
-    // (bounded by the input), its row buffers (at most 8 bytes a pixel of one row, twice), and
-    // slack. Nothing in it grows with what a chunk *declares*; text chunks are skipped and the
-    // ICC profile is inflated under its own cap, by `icc_profile`.
-    let width = bytes.get(16..20).map_or(0, |b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]) as usize);
-    let budget = bytes.len().saturating_mul(2).saturating_add(width.saturating_mul(16)).saturating_add(1 << 20);
-    let mut decoder = png::Decoder::new_with_limits(Cursor::new(bytes), png::Limits { bytes: budget });
-    decoder.set_ignore_text_chunk(true);
-    decoder.set_ignore_iccp_chunk(true);
+    let width = bytes.get(16..20).map_or(0, |b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]));
+    let mut decoder = png_decoder(bytes, width);
     decoder.ignore_checksums(ignore_checksums);
-    decoder.set_transformations(png::Transformations::normalize_to_color8());
     let mut reader = decoder.read_info()?;
-    let (color, _) = reader.output_color_type();
-    let layout = match color {
-        png::ColorType::Grayscale => PixelLayout::Gray,
-        png::ColorType::GrayscaleAlpha => PixelLayout::GrayAlpha,
-        png::ColorType::Rgb => PixelLayout::Rgb,
-        png::ColorType::Rgba => PixelLayout::Rgba,
-        png::ColorType::Indexed => return Err(png::DecodingError::LimitsExceeded),
-    };
+    let layout = row_layout(&reader).ok_or(png::DecodingError::LimitsExceeded)?;
     let size = reader.output_buffer_size().ok_or(png::DecodingError::LimitsExceeded)?;
     let mut data = vec![0u8; size];
     let late = reader.next_frame(&mut data).err();
@@ -290,28 +275,38 @@ fn decode_pixels(
     Ok((bitmap, late))
 }
 
-/// The `png` crate's reader, past the headers, set to give 8-bit gray, gray + alpha, RGB or
-/// RGBA rows, and the layout of those rows.
-fn open_reader<'a>(bytes: &'a [u8], info: &ImageInfo) -> Result<(png::Reader<Cursor<&'a [u8]>>, PixelLayout)> {
+/// The `png` crate's decoder for an image `width` pixels wide, set to give 8-bit gray,
+/// gray + alpha, RGB or RGBA rows, without text chunks or the ICC profile.
+fn png_decoder(bytes: &[u8], width: u32) -> png::Decoder<Cursor<&[u8]>> {
     // What the png crate may allocate besides our output buffer: copies of metadata chunks
     // (bounded by the input), its row buffers (at most 8 bytes a pixel of one row, twice), and
     // slack. Nothing in it grows with what a chunk *declares*; text chunks are skipped and the
     // ICC profile is inflated under its own cap, by `icc_profile`.
     let budget =
-        bytes.len().saturating_mul(2).saturating_add((info.width as usize).saturating_mul(16)).saturating_add(1 << 20);
+        bytes.len().saturating_mul(2).saturating_add((width as usize).saturating_mul(16)).saturating_add(1 << 20);
     let mut decoder = png::Decoder::new_with_limits(Cursor::new(bytes), png::Limits { bytes: budget });
     decoder.set_ignore_text_chunk(true);
     decoder.set_ignore_iccp_chunk(true);
     decoder.set_transformations(png::Transformations::normalize_to_color8());
-    let reader = decoder.read_info().map_err(map_err)?;
-    let (color, _) = reader.output_color_type();
-    let layout = match color {
-        png::ColorType::Grayscale => PixelLayout::Gray,
-        png::ColorType::GrayscaleAlpha => PixelLayout::GrayAlpha,
-        png::ColorType::Rgb => PixelLayout::Rgb,
-        png::ColorType::Rgba => PixelLayout::Rgba,
-        png::ColorType::Indexed => return Err(corrupt("palette was not expanded")),
-    };
+    decoder
+}
+
+/// The layout of the rows `reader` gives (`None` if the palette was not expanded).
+fn row_layout(reader: &png::Reader<Cursor<&[u8]>>) -> Option<PixelLayout> {
+    match reader.output_color_type().0 {
+        png::ColorType::Grayscale => Some(PixelLayout::Gray),
+        png::ColorType::GrayscaleAlpha => Some(PixelLayout::GrayAlpha),
+        png::ColorType::Rgb => Some(PixelLayout::Rgb),
+        png::ColorType::Rgba => Some(PixelLayout::Rgba),
+        png::ColorType::Indexed => None,
+    }
+}
+
+/// The `png` crate's reader, past the headers, set to give 8-bit gray, gray + alpha, RGB or
+/// RGBA rows, and the layout of those rows.
+fn open_reader<'a>(bytes: &'a [u8], info: &ImageInfo) -> Result<(png::Reader<Cursor<&'a [u8]>>, PixelLayout)> {
+    let reader = png_decoder(bytes, info.width).read_info().map_err(map_err)?;
+    let layout = row_layout(&reader).ok_or_else(|| corrupt("palette was not expanded"))?;
     Ok((reader, layout))
 }
 
