@@ -411,7 +411,7 @@ fn place_on_canvas(image: Bitmap, canvas: (u32, u32), offset: (u32, u32), backgr
 
 /// Composites straight alpha over an opaque background. Gray stays gray when the
 /// background is a gray.
-fn flatten(image: Bitmap, background: [u8; 3]) -> Bitmap {
+pub(crate) fn flatten(image: Bitmap, background: [u8; 3]) -> Bitmap {
     let blend = |v: u8, bg: u8, a: u8| -> u8 {
         let (v, bg, a) = (u32::from(v), u32::from(bg), u32::from(a));
         ((v * a + bg * (255 - a) + 127) / 255) as u8

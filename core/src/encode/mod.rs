@@ -253,26 +253,22 @@ impl crate::Options {
                 return Err(Error::invalid(format!("format {format} is listed twice")));
             }
         }
-        // Rendered once for a format that keeps alpha. Where no output has any (every
-        // photo), these are the very pixels each format's own render gives, JPEG included;
-        // otherwise the formats without alpha get their own, flattened, render.
+        // Rendered once for a format that keeps alpha. The output format changes only the last
+        // step of a render (a format without alpha is flattened onto the background after
+        // resampling), so flattening these pixels gives exactly JPEG's own render.
         let keeps_alpha = formats.iter().copied().find(|f| f.supports_alpha()).unwrap_or(formats[0]);
         let (rendered, warnings) = self.clone().format(keeps_alpha).render_with_warnings(bytes)?;
-        let any_alpha = rendered.iter().any(|b| b.layout.has_alpha());
-        let mut flattened: Option<Vec<Bitmap>> = None;
         let settings = EncodeSettings {
             quality: self.quality,
             progressive: self.progressive,
             png_compression: self.png_compression,
         };
         let mut avatars = Vec::with_capacity(rendered.len() * formats.len());
-        for (index, image) in rendered.iter().enumerate() {
+        for image in &rendered {
+            let mut flattened: Option<Bitmap> = None;
             for &format in formats {
-                let image = if any_alpha && !format.supports_alpha() {
-                    if flattened.is_none() {
-                        flattened = Some(self.clone().format(format).render(bytes)?);
-                    }
-                    flattened.as_ref().and_then(|f| f.get(index)).unwrap_or(image)
+                let image = if image.layout.has_alpha() && !format.supports_alpha() {
+                    flattened.get_or_insert_with(|| crate::pipeline::flatten(image.clone(), self.background))
                 } else {
                     image
                 };
