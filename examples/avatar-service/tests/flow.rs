@@ -398,4 +398,12 @@ async fn several_formats_per_upload_are_served_by_accept() {
     // Not negotiated: no `Vary: Accept` (the service may vary on other headers).
     let vary = r.headers().get("vary").map(|v| v.to_str().unwrap().to_ascii_lowercase()).unwrap_or_default();
     assert!(!vary.contains("accept"), "{vary}");
+
+    // An avatar made before AVIF was added has no AVIF file: the next format the browser
+    // names answers, still varying on Accept.
+    std::fs::remove_file(server.data_dir.join(format!("storage/assets/avatars/{sub}.avif"))).unwrap();
+    let r = server.http.get(server.at(&avatar_url)).header("accept", chrome).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "image/webp");
+    assert_eq!(r.headers()["vary"], "Accept");
 }
