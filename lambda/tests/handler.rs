@@ -10,7 +10,7 @@ use common::CountingStore;
 use serde_json::json;
 use thumbing_lambda::handler::{
     ActionTaken, Config, FailureAction, HandlerError, META_SETTINGS, META_SOURCE, META_SOURCE_ETAG, Outcome,
-    REJECTED_TAG, Report, SkipReason, WARNINGS_TAG, handle_event, handle_payload,
+    REJECTED_TAG, Report, SkipReason, WARNINGS_TAG, WrittenAvatar, handle_event, handle_payload,
 };
 use thumbing_storage::{MemoryStore, Store};
 
@@ -442,19 +442,24 @@ async fn retries_are_idempotent() {
     assert_eq!(handle_event(&store, &c, e).await.unwrap().processed(), 1);
 }
 
-#[tokio::test]
-async fn extra_sizes_and_formats() {
+/// A store holding `uploads/me.jpg`, processed with the function's environment `vars` (and
+/// `DEST_BUCKET_NAME=assets`): the store and the avatars written, main first.
+async fn process_me(vars: &[(&str, &str)]) -> (MemoryStore, Vec<WrittenAvatar>) {
     let store = MemoryStore::new();
     store.insert("uploads", "me.jpg", PHOTO_A.to_vec());
     let c = Config::from_lookup(|name| match name {
         "DEST_BUCKET_NAME" => Some("assets".into()),
-        "SIZES" => Some("256,64".into()),
-        "CACHE_CONTROL" => Some("public, max-age=60".into()),
-        _ => None,
+        _ => vars.iter().find(|(k, _)| *k == name).map(|(_, v)| (*v).to_owned()),
     })
     .unwrap();
     let report = handle_event(&store, &c, event(vec![record("uploads", "me.jpg")])).await.unwrap();
     let Outcome::Processed { outputs, .. } = &report.records[0].outcome else { panic!("{report:?}") };
+    (store, outputs.clone())
+}
+
+#[tokio::test]
+async fn extra_sizes_and_formats() {
+    let (store, outputs) = process_me(&[("SIZES", "256,64"), ("CACHE_CONTROL", "public, max-age=60")]).await;
     let sizes: Vec<_> = outputs.iter().map(|o| (o.key.as_str(), o.width, o.height)).collect();
     assert_eq!(sizes, [("avatars/me.jpg", 256, 256), ("avatars/me-64.jpg", 64, 64)]);
     for (key, size) in [("avatars/me.jpg", 256), ("avatars/me-64.jpg", 64)] {
@@ -473,17 +478,7 @@ async fn extra_sizes_and_formats() {
     assert_eq!(thumbing::probe(&o.data).unwrap().format, thumbing::ImageFormat::WebP);
 
     // Several formats per upload: every size in each, with its own Content-Type.
-    let store = MemoryStore::new();
-    store.insert("uploads", "me.jpg", PHOTO_A.to_vec());
-    let c = Config::from_lookup(|name| match name {
-        "DEST_BUCKET_NAME" => Some("assets".into()),
-        "SIZES" => Some("128,32".into()),
-        "OUTPUT_FORMAT" => Some("jpeg, webp,avif".into()),
-        _ => None,
-    })
-    .unwrap();
-    let report = handle_event(&store, &c, event(vec![record("uploads", "me.jpg")])).await.unwrap();
-    let Outcome::Processed { outputs, .. } = &report.records[0].outcome else { panic!("{report:?}") };
+    let (store, outputs) = process_me(&[("SIZES", "128,32"), ("OUTPUT_FORMAT", "jpeg, webp,avif")]).await;
     let keys: Vec<_> = outputs.iter().map(|o| o.key.as_str()).collect();
     let expected =
         ["me.jpg", "me.webp", "me.avif", "me-32.jpg", "me-32.webp", "me-32.avif"].map(|k| format!("avatars/{k}"));
